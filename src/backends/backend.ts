@@ -26,8 +26,23 @@ export interface ResolvedOutput {
 /** Runs a subgraph with feeds (its formal inputs by name); returns its outputs in order. */
 export type SubgraphRunner = (g: Graph, feeds: ReadonlyMap<string, RuntimeValue>) => Promise<RuntimeValue[]>;
 
+/**
+ * What a kernel's `create` phase sees, once per node at session creation: attributes and the
+ * constant inputs (initializers), so it can pack weights or precompute tables.
+ */
+export interface CreateCtx<A> {
+  /** Resolved attributes (defaults applied), typed from the schema. */
+  readonly attrs: A;
+  /** Opset version of the node's domain. */
+  readonly opset: number;
+  /** The node (for error paths). */
+  readonly node: Node;
+  /** Positional inputs that are constants (initializers); `undefined` for the others. */
+  readonly constants: readonly (TensorData | undefined)[];
+}
+
 /** Everything a kernel's `run` sees. */
-export interface KernelCtx<A> {
+export interface KernelCtx<A, St = undefined> {
   /** Resolved attributes (defaults applied), typed from the schema. */
   readonly attrs: A;
   /** Opset version of the node's domain. */
@@ -43,6 +58,8 @@ export interface KernelCtx<A> {
   readonly node: Node;
   /** Executes subgraph attributes (If/Loop/Scan) with the outer scope visible. */
   readonly runSubgraph: SubgraphRunner;
+  /** What the kernel's `create` returned (packed weights, tables); `undefined` without `create`. */
+  readonly state: St;
 }
 
 /** Facts a capability query can use. */
@@ -55,26 +72,31 @@ export interface SupportQuery {
 }
 
 /** A kernel of the reference-style backends: one op schema, a run function, optional checks. */
-export interface KernelDef<S extends AttrSpecs = AttrSpecs> {
+export interface KernelDef<S extends AttrSpecs = AttrSpecs, St = undefined> {
   readonly schema: OpSchema<S>;
   /** Input-0 dtypes this kernel handles; omitted = any dtype the schema allows. */
   readonly dtypes?: readonly DType[];
   /** Finer capability check (attribute values, modes). */
   readonly supports?: (q: SupportQuery) => Support;
+  /**
+   * The `create` phase, once per node when the session is created: pack weights, build tables.
+   * Its result reaches every `run` as `ctx.state`. Must not mutate the constants.
+   */
+  readonly create?: (ctx: CreateCtx<AttrsOf<S>>) => St;
   /** Computes the outputs. Must not mutate inputs. */
-  readonly run: (ctx: KernelCtx<AttrsOf<S>>) => RuntimeValue[] | Promise<RuntimeValue[]>;
+  readonly run: (ctx: KernelCtx<AttrsOf<S>, St>) => RuntimeValue[] | Promise<RuntimeValue[]>;
 }
 
 /** A type-erased kernel, as stored in manifests. */
-export type AnyKernel = KernelDef<AttrSpecs>;
+export type AnyKernel = KernelDef<AttrSpecs, unknown>;
 
 /**
  * Declares a kernel for `schema`; the attribute type of `run`'s context is derived from the schema.
  * @returns the kernel, type-erased for a manifest array.
  */
-export function defineKernel<S extends AttrSpecs>(
+export function defineKernel<S extends AttrSpecs, St = undefined>(
   schema: OpSchema<S>,
-  impl: Omit<KernelDef<S>, 'schema'>,
+  impl: Omit<KernelDef<S, St>, 'schema'>,
 ): AnyKernel {
   return { schema, ...impl } as unknown as AnyKernel;
 }
@@ -92,8 +114,24 @@ export interface Backend {
   readonly name: string;
   /** Whether this backend can run `q.node`, with the reason when not. */
   supports(q: SupportQuery): Support;
-  /** Compiles a supported node (the kernel `create` phase). */
-  compile(node: Node, schema: OpSchema<AttrSpecs>, opset: number): CompiledNode;
+  /**
+   * Compiles a supported node (the kernel `create` phase).
+   * @param constants the node's inputs that are initializers, positionally (`undefined` for the
+   *   rest); omitted means none are known
+   */
+  compile(node: Node, schema: OpSchema<AttrSpecs>, opset: number, constants?: readonly (TensorData | undefined)[]): CompiledNode;
+  /**
+   * Hands back a value this backend produced once the executor no longer needs it (backends with
+   * their own memory reuse it; others leave this out).
+   */
+  release?(value: RuntimeValue): void;
+  /**
+   * Makes a value this backend produced safe to hand to the user after the run (a copy out of
+   * backend-owned memory); identity when omitted.
+   */
+  exportValue?(value: RuntimeValue): RuntimeValue;
+  /** Frees everything the backend holds (workers, memory); called by `session.release()`. */
+  dispose?(): void | Promise<void>;
 }
 
 /** Creates a backend; options such as the thread count come from the session. */
@@ -123,13 +161,14 @@ export function manifestBackend(name: string, manifest: readonly AnyKernel[]): B
       }
       return k.supports ? k.supports(q) : { ok: true };
     },
-    compile(node, schema, opset) {
+    compile(node, schema, opset, constants = []) {
       const k = byKey.get(schema);
       if (!k) throw new Error(`${name}: no kernel for ${node.opType}`);
       const attrs = resolveAttrs(schema, node);
+      const state = k.create ? k.create({ attrs, opset, node, constants }) : undefined;
       return {
         run: (inputs, outputs, runSubgraph) =>
-          k.run({ attrs, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph }),
+          k.run({ attrs, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph, state }),
       };
     },
   };

@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { InferenceSession, OptiflowError, type TensorData } from '../index.js';
+import { InferenceSession, OptiflowError, type SessionOptions, type TensorData } from '../index.js';
 import { Rng } from '../zoo/random.js';
 import { createSession, resolveModel } from './model-source.js';
 import { intOption, randomInput } from './run.js';
@@ -36,6 +36,12 @@ export interface BenchOptions {
   maxSeconds?: number;
   /** Show a progress bar on stderr (default: when stderr is a TTY). */
   progress?: boolean;
+  /** Graph optimization level (default `all`). */
+  level?: SessionOptions['graphOptimizationLevel'];
+  /** Execution providers in priority order (default: the runtime's default). */
+  executionProviders?: string[];
+  /** Time every node and report per-op-type totals (`profile` in the report). */
+  profile?: boolean;
 }
 
 /** Latency statistics in milliseconds. */
@@ -55,7 +61,13 @@ export interface BenchResult {
 }
 
 /** A whole benchmark report. */
-export interface BenchReport { model: string; threads: number | 'auto'; results: BenchResult[] }
+export interface BenchReport {
+  model: string;
+  threads: number | 'auto';
+  results: BenchResult[];
+  /** Per-op-type totals over all runs (warmup included), when profiling was asked for. */
+  profile?: { opType: string; ms: number; count: number; share: number }[];
+}
 
 /** The `q`-quantile (0..1) of sorted values, linearly interpolated. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -80,10 +92,13 @@ export function latencyStats(times: readonly number[]): LatencyStats {
  * @throws OptiflowError from loading or running the model, `invalid_argument` for bad options.
  */
 export async function benchModel(model: string | undefined, o: BenchOptions = {}): Promise<BenchReport> {
-  const mode = o.mode ?? 'both';
+  const mode = (o.mode as string) === 'latency' ? 'realtime' : o.mode ?? 'both';
   if (!['realtime', 'throughput', 'both'].includes(mode)) throw new OptiflowError('invalid_argument', `--mode must be realtime, throughput or both, got '${mode}'`);
   const src = resolveModel(model ?? 'mobilenet_v1');
-  const session = await createSession(src, { intraOpNumThreads: o.threads });
+  const session = await createSession(src, {
+    intraOpNumThreads: o.threads, graphOptimizationLevel: o.level, enableProfiling: o.profile,
+    ...(o.executionProviders ? { executionProviders: o.executionProviders } : {}),
+  });
   const dynamic = session.inputMetadata.some((m) => m.shape?.some((d) => typeof d === 'string'));
   const fixedBatch = (() => { const d = session.inputMetadata[0]?.shape?.[0]; return typeof d === 'number' ? d : 1; })();
   const modes: ['realtime' | 'throughput', number][] = [];
@@ -94,7 +109,10 @@ export async function benchModel(model: string | undefined, o: BenchOptions = {}
     const feeds = makeFeeds(session.inputMetadata, src.zoo, batch);
     results.push(await measure(m, batch, () => session.run(feeds), o));
   }
-  return { model: src.name, threads: o.threads ?? 'auto', results };
+  const report: BenchReport = { model: src.name, threads: o.threads ?? 'auto', results };
+  if (o.profile) report.profile = session.profilingSummary();
+  await session.release();
+  return report;
 }
 
 function makeFeeds(metas: InferenceSession['inputMetadata'], zoo: { inputs(b: number): Record<string, TensorData> } | undefined, batch: number): Record<string, TensorData> {
@@ -155,7 +173,12 @@ export function formatBench(r: BenchReport): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [`model: ${r.model}  threads: ${r.threads}`, line(head), ...rows.map(line)].join('\n') + '\n';
+  const out = [`model: ${r.model}  threads: ${r.threads}`, line(head), ...rows.map(line)];
+  if (r.profile) {
+    out.push('', 'profile (all runs, by op type):');
+    for (const p of r.profile) out.push(`  ${p.opType.padEnd(28)} ${p.ms.toFixed(1).padStart(10)} ms  ${String(p.count).padStart(6)} runs  ${(p.share * 100).toFixed(1).padStart(5)}%`);
+  }
+  return out.join('\n') + '\n';
 }
 
 /** Adds the `bench` command. */
@@ -168,9 +191,12 @@ export function registerBench(program: Command): void {
     .option('--warmup <n>', 'untimed runs per mode', '1')
     .option('--iterations <n>', 'timed runs per mode (default 10, cut short after 12 s per mode unless given)')
     .option('--duration <s>', 'measure each mode for S seconds instead of --iterations')
-    .option('--mode <mode>', 'realtime (batch 1), throughput (batch --batch) or both', 'both')
+    .option('--mode <mode>', 'realtime|latency (batch 1), throughput (batch --batch) or both', 'both')
+    .option('--level <level>', 'graph optimization level: disabled, basic, extended or all', 'all')
+    .option('--ep <list>', 'execution providers in priority order, comma-separated (e.g. wasm,js)')
+    .option('--profile', 'time every node and print per-op-type totals')
     .option('--json', 'print the report as JSON')
-    .action(async (model: string | undefined, o: { batch: string; threads?: string; warmup: string; iterations?: string; duration?: string; mode: string; json?: boolean }) => {
+    .action(async (model: string | undefined, o: { batch: string; threads?: string; warmup: string; iterations?: string; duration?: string; mode: string; level: string; ep?: string; profile?: boolean; json?: boolean }) => {
       let durationS: number | undefined;
       if (o.duration !== undefined) {
         durationS = Number(o.duration);
@@ -181,7 +207,8 @@ export function registerBench(program: Command): void {
         warmup: intOption('--warmup', o.warmup, 0), durationS,
         iterations: o.iterations === undefined ? 10 : intOption('--iterations', o.iterations, 1),
         maxSeconds: o.iterations === undefined && durationS === undefined ? 12 : undefined,
-        mode: o.mode as BenchMode,
+        mode: o.mode as BenchMode, level: o.level as BenchOptions['level'], profile: o.profile,
+        executionProviders: o.ep?.split(',').map((x) => x.trim()).filter(Boolean),
       });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatBench(r));
     });

@@ -10,6 +10,7 @@ import { FLEX_SCHEMAS } from './flex-attention.js';
 import { IMAGE_SCHEMAS } from './image.js';
 import { ML_SCHEMAS } from './ml.js';
 import { NN_SCHEMAS } from './nn.js';
+import { OPTIFLOW_SCHEMAS } from './optiflow.js';
 import { REDUCE_NORM_SCHEMAS } from './reduce-norm.js';
 import type { AttrSpecs, OpSchema } from './schema.js';
 import { SEQUENCE_SCHEMAS } from './sequence.js';
@@ -22,4 +23,5 @@ export const ALL_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [
   ...CONTAINER_SCHEMAS, ...STRING_SCHEMAS,
   ...ML_SCHEMAS,
   ...FLEX_SCHEMAS,
+  ...OPTIFLOW_SCHEMAS,
 ];

@@ -6,9 +6,27 @@
  */
 import { verifyGraph, type Graph, type Node } from '../ir/graph.js';
 
+/**
+ * Asks whether `replacement` (a fused or rewritten node) may stand in for `original`: true when the
+ * backend that would run `original` also runs `replacement`. Fusions consult it so that a backend
+ * that cannot run a fused node keeps the unfused form. Source: TFLite delegate capability queries.
+ */
+export type ReplacementOracle = (replacement: Node, original: Node) => boolean;
+
+/** Services passes may use, supplied by whoever runs the pipeline (the session, a test, the CLI). */
+export interface PassContext {
+  /** Capability oracle for fusions; default: every replacement is accepted. */
+  readonly canReplace: ReplacementOracle;
+}
+
+/** The context used when none is given: all replacements accepted. */
+export const ACCEPT_ALL: PassContext = { canReplace: () => true };
+
 /** What a rule sees: the graph, the node, and use counts of values. */
 export interface RewriteCtx {
   readonly graph: Graph;
+  /** Capability oracle: may the rule's replacement run where the original would? */
+  readonly canReplace: ReplacementOracle;
   /** Number of node inputs (including subgraph captures) reading each value. */
   readonly uses: ReadonlyMap<string, number>;
   /** Names of graph outputs (must keep their names). */
@@ -30,7 +48,7 @@ export interface RewriteRule {
 export interface GraphPass {
   readonly name: string;
   /** Rewrites `g` in place; returns true when anything changed. */
-  readonly run: (g: Graph) => boolean;
+  readonly run: (g: Graph, pc?: PassContext) => boolean;
 }
 
 /** Counts readers of each value (node inputs, subgraph captures are counted as readers too). */
@@ -59,8 +77,10 @@ export function ruleSetPass(name: string, rules: readonly RewriteRule[]): GraphP
   for (const r of rules) (byOp.get(`${r.domain ?? ''}::${r.opType}`) ?? byOp.set(`${r.domain ?? ''}::${r.opType}`, []).get(`${r.domain ?? ''}::${r.opType}`)!).push(r);
   return {
     name,
-    run(g) {
-      const ctx: RewriteCtx = { graph: g, uses: useCounts(g), outputs: new Set(g.outputs.map((o) => o.name)) };
+    run(g, pc = ACCEPT_ALL) {
+      const ctx: RewriteCtx = {
+        graph: g, uses: useCounts(g), outputs: new Set(g.outputs.map((o) => o.name)), canReplace: pc.canReplace,
+      };
       const rename = new Map<string, string>();
       const out: Node[] = [];
       let changed = false;
@@ -80,16 +100,35 @@ export function ruleSetPass(name: string, rules: readonly RewriteRule[]): GraphP
   };
 }
 
+/** Options of {@link runPasses}. */
+export interface RunPassesOptions {
+  /** Run the IR verifier after every pass that changed the graph (tests); default false. */
+  verify?: boolean;
+  /** Most rounds of the whole pipeline (default 4). */
+  maxRounds?: number;
+  /** Services for the passes (capability oracle). */
+  context?: PassContext;
+  /**
+   * Called after every pass that changed the graph, before the next one runs: the pipeline uses
+   * it to re-run shape inference so later rules see shapes of new values.
+   */
+  afterPass?: (g: Graph) => void;
+}
+
 /**
  * Runs passes in order, repeating the pipeline until nothing changes (at most `maxRounds`).
- * @param verify run the IR verifier after every pass (tests); throws its `invalid_model` error
+ * @returns the names of passes that changed the graph, in order (repeats included)
+ * @throws OptiflowError `invalid_model` from the verifier when `verify` is set and a pass broke the graph.
  */
-export function runPasses(g: Graph, passes: readonly GraphPass[], verify = false, maxRounds = 4): string[] {
+export function runPasses(g: Graph, passes: readonly GraphPass[], o: RunPassesOptions = {}): string[] {
   const applied: string[] = [];
-  for (let round = 0; round < maxRounds; round++) {
+  for (let round = 0; round < (o.maxRounds ?? 4); round++) {
     let any = false;
     for (const p of passes) {
-      if (p.run(g)) { any = true; applied.push(p.name); if (verify) verifyGraph(g); }
+      if (!p.run(g, o.context ?? ACCEPT_ALL)) continue;
+      any = true; applied.push(p.name);
+      if (o.verify) verifyGraph(g);
+      o.afterPass?.(g);
     }
     if (!any) break;
   }

@@ -31,7 +31,7 @@ test('basic level: identity/dropout elimination, constant folding, Shape folding
     node('shape', 'Shape', ['x'], ['s']),
     node('dead', 'Relu', ['x'], ['never_read']),
   ];
-  const applied = optimizeGraph(g, 'basic', addOnly, true);
+  const applied = optimizeGraph(g, 'basic', { evaluate: addOnly, verify: true });
   assert.ok(applied.includes('constant-folding'), applied.join());
   assert.deepEqual(g.nodes.map((n) => [n.name, n.inputs]), [['add', ['x', 'c3']]]);
   assert.deepEqual(Array.from(g.initializers.get('c3')!.data as Float32Array), [11, 22, 33]);
@@ -44,12 +44,12 @@ test('an Identity producing a graph output is kept; disabled changes nothing', (
   g.inputs = [{ name: 'x' }];
   g.outputs = [{ name: 'y' }];
   g.nodes = [node('id', 'Identity', ['x'], ['y'])];
-  optimizeGraph(g, 'all', () => undefined, true);
+  optimizeGraph(g, 'all', { evaluate: () => undefined, verify: true });
   assert.equal(g.nodes.length, 1);
   const h = new Graph();
   h.inputs = [{ name: 'x' }]; h.outputs = [{ name: 'y' }];
   h.nodes = [node('id', 'Identity', ['x'], ['t']), node('id2', 'Identity', ['t'], ['y'])];
-  assert.deepEqual(optimizeGraph(h, 'disabled', () => undefined), []);
+  assert.deepEqual(optimizeGraph(h, 'disabled', { evaluate: () => undefined }), []);
   assert.equal(h.nodes.length, 2);
 });
 
@@ -58,6 +58,6 @@ test('Dropout whose mask is read, or in training mode, is kept', () => {
   g.inputs = [{ name: 'x' }];
   g.outputs = [{ name: 'y' }, { name: 'm' }];
   g.nodes = [node('d', 'Dropout', ['x'], ['t', 'm']), node('r', 'Relu', ['t'], ['y'])];
-  optimizeGraph(g, 'all', () => undefined, true);
+  optimizeGraph(g, 'all', { evaluate: () => undefined, verify: true });
   assert.deepEqual(g.nodes.map((n) => n.name), ['d', 'r']);
 });

@@ -1,30 +1,83 @@
 /**
- * Optimization pipelines per `graphOptimizationLevel` (onnxruntime's names):
- * `disabled` – nothing; `basic` – identity elimination, constant folding, dead-code elimination;
- * `extended` and `all` – the same for now (fusions arrive with the optimized backends).
+ * Optimization pipelines per `graphOptimizationLevel`, with onnxruntime's names and split:
+ * - `disabled`: nothing;
+ * - `basic`: semantics-preserving clean-up — no-op elimination (Identity, Dropout, same-type Cast,
+ *   same-shape Reshape, cancelling Transposes, empty Slice/Pad), constant folding (shape subgraphs
+ *   included), common-subexpression elimination, dead-code elimination;
+ * - `extended`: `basic` plus folding (BatchNormalization and constant Mul/Add into Conv/Gemm) and
+ *   fusions (Conv/Gemm/MatMul + bias + activation, MatMul + Add → Gemm, GELU, LayerNorm and
+ *   attention patterns, elementwise chains);
+ * - `all`: `extended` plus layout (NHWC regions for backends that prefer it).
+ * Fusions only fire where the {@link ReplacementOracle} says the fused node runs on the backend
+ * that would run the original, so a backend never receives a fused node it cannot run.
  * @module
  */
 import type { Graph } from '../ir/graph.js';
+import { checkOps, inferGraph } from '../ops/infer-graph.js';
+import type { OpRegistry } from '../ops/registry.js';
 import { constantFolding, type NodeEvaluator } from './constant-folding.js';
+import { commonSubexpressionElimination } from './cse.js';
 import { deadCodeElimination } from './dce.js';
-import { ruleSetPass, runPasses, type GraphPass } from './pass-manager.js';
+import { FOLDING_RULES } from './fold-into-conv.js';
+import { ACTIVATION_FUSION_RULES } from './fuse-activation.js';
+import { elementwiseFusion } from './fuse-elementwise.js';
+import { PATTERN_FUSION_RULES } from './fuse-patterns.js';
+import { layoutPass } from './layout.js';
+import { ruleSetPass, runPasses, type GraphPass, type ReplacementOracle } from './pass-manager.js';
 import { capturedNames, identityRules } from './rules.js';
+import { NOOP_RULES } from './rules-noop.js';
 
 /** onnxruntime's optimization levels. */
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
-/**
- * Optimizes `g` in place for `level`.
- * @param evaluate runs one node on constant inputs (for constant folding)
- * @param verify run the IR verifier after each pass
- * @returns names of the passes that changed the graph, in order
- */
-export function optimizeGraph(g: Graph, level: OptimizationLevel, evaluate: NodeEvaluator, verify = false): string[] {
+/** Options of {@link optimizeGraph}. */
+export interface OptimizeOptions {
+  /** Runs one node on constant inputs (for constant folding). */
+  evaluate: NodeEvaluator;
+  /**
+   * Schemas for re-running shape inference after each pass that changed the graph (later rules
+   * read shapes of values earlier rules made). Omitted: no re-inference (graphs without opsets in
+   * unit tests).
+   */
+  registry?: OpRegistry;
+  /** Run the IR verifier after each pass (tests). */
+  verify?: boolean;
+  /** Capability oracle for fusions; default accepts every replacement. */
+  canReplace?: ReplacementOracle;
+}
+
+/** The passes of `level`, in order. */
+export function passesFor(g: Graph, level: OptimizationLevel, evaluate: NodeEvaluator): GraphPass[] {
   if (level === 'disabled') return [];
-  const passes: GraphPass[] = [
-    ruleSetPass('eliminate-identity', identityRules(capturedNames(g))),
+  const basic: GraphPass[] = [
+    ruleSetPass('eliminate-no-ops', [...identityRules(capturedNames(g)), ...NOOP_RULES]),
     constantFolding(evaluate),
+    commonSubexpressionElimination,
     deadCodeElimination,
   ];
-  return runPasses(g, passes, verify);
+  if (level === 'basic') return basic;
+  const extended: GraphPass[] = [
+    ...basic,
+    ruleSetPass('fold-into-conv', FOLDING_RULES),
+    ruleSetPass('fuse-patterns', PATTERN_FUSION_RULES),
+    ruleSetPass('fuse-activation', ACTIVATION_FUSION_RULES),
+    elementwiseFusion,
+    deadCodeElimination,
+  ];
+  if (level === 'extended') return extended;
+  return [...extended, layoutPass];
+}
+
+/**
+ * Optimizes `g` in place for `level`.
+ * @returns names of the passes that changed the graph, in order
+ * @throws OptiflowError `invalid_model` when `verify` is set and a pass broke the graph.
+ */
+export function optimizeGraph(g: Graph, level: OptimizationLevel, o: OptimizeOptions): string[] {
+  const registry = o.registry;
+  return runPasses(g, passesFor(g, level, o.evaluate), {
+    verify: o.verify,
+    context: { canReplace: o.canReplace ?? (() => true) },
+    afterPass: registry ? (gr) => inferGraph(gr, checkOps(gr, registry)) : undefined,
+  });
 }

@@ -15,6 +15,7 @@ import { releaseSchedule } from './memory-plan.js';
 
 interface Step {
   node: Node;
+  backend: Backend;
   schema: OpSchema<AttrSpecs>;
   attrs: unknown;
   opset: number;
@@ -28,6 +29,13 @@ export class Plan {
   private readonly steps: Step[];
   private readonly releases: string[][];
   private readonly subplans = new WeakMap<Graph, Plan>();
+  /** Backend that produces each top-level value (for release and export of backend memory). */
+  private readonly producers = new Map<string, Backend>();
+  /**
+   * When set, every top-level node's wall time (ms, kernel plus output check) is added here,
+   * keyed by op type (`domain::opType` for non-ONNX domains).
+   */
+  profile?: Map<string, { ms: number; count: number }>;
 
   /**
    * @param schemas schema of every node (subgraphs included), from `checkOps`
@@ -41,8 +49,13 @@ export class Plan {
       const schema = schemas.get(node)!;
       const opset = opsets.get(node.domain) ?? schema.since;
       const backend = placed.get(node)!.backend;
-      return { node, schema, opset, attrs: resolveAttrs(schema, node), compiled: backend.compile(node, schema, opset) };
+      const constants = node.inputs.map((x) => (x ? graph.initializers.get(x) : undefined));
+      return {
+        node, backend, schema, opset, attrs: resolveAttrs(schema, node),
+        compiled: backend.compile(node, schema, opset, constants),
+      };
     });
+    for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
     this.releases = releaseSchedule(graph.nodes, graph.outputs.map((o) => o.name));
   }
 
@@ -66,44 +79,67 @@ export class Plan {
       const r = await p.run(subFeeds, scope);
       return g.outputs.map((o) => r.get(o.name)!);
     };
-    for (let i = 0; i < this.steps.length; i++) {
-      const st = this.steps[i]!;
-      const n = st.node;
-      const inputs = n.inputs.map((x, k) => {
-        if (!x) return undefined;
-        const t = lookup(x);
-        if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
-        return t;
-      });
-      try {
-        const inferred = st.schema.infer({
-          attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
-          inputs: inputs.map(runtimeInfo),
+    try {
+      for (let i = 0; i < this.steps.length; i++) {
+        const st = this.steps[i]!;
+        const n = st.node;
+        const inputs = n.inputs.map((x, k) => {
+          if (!x) return undefined;
+          const t = lookup(x);
+          if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
+          return t;
         });
-        const outs: ResolvedOutput[] = inferred.map((o) => ({
-          dtype: o.dtype, kind: o.kind,
-          shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
-        }));
-        let res = st.compiled.run(inputs, outs, runSubgraph);
-        if (res instanceof Promise) res = await res;
-        n.outputs.forEach((o, k) => {
-          if (!o) return;
-          const t = res[k];
-          if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
-          checkOutput(n, k, t, outs[k]);
-          env.set(o, t);
-        });
-      } catch (e) {
-        if (isOptiflowError(e)) throw e.path.length ? e : e.within(`node ${n.name} (${n.opType})`);
-        throw new OptiflowError('runtime_error', `${(e as Error).message}`, [`node ${n.name} (${n.opType})`]);
+        try {
+          const inferred = st.schema.infer({
+            attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
+            inputs: inputs.map(runtimeInfo),
+          });
+          const outs: ResolvedOutput[] = inferred.map((o) => ({
+            dtype: o.dtype, kind: o.kind,
+            shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
+          }));
+          const t0 = this.profile ? performance.now() : 0;
+          let res = st.compiled.run(inputs, outs, runSubgraph);
+          if (res instanceof Promise) res = await res;
+          if (this.profile) {
+            const key = n.domain ? `${n.domain}::${n.opType}` : n.opType;
+            const e = this.profile.get(key) ?? this.profile.set(key, { ms: 0, count: 0 }).get(key)!;
+            e.ms += performance.now() - t0; e.count++;
+          }
+          n.outputs.forEach((o, k) => {
+            if (!o) return;
+            const t = res[k];
+            if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
+            checkOutput(n, k, t, outs[k]);
+            env.set(o, t);
+          });
+        } catch (e) {
+          if (isOptiflowError(e)) throw e.path.length ? e : e.within(`node ${n.name} (${n.opType})`);
+          throw new OptiflowError('runtime_error', `${(e as Error).message}`, [`node ${n.name} (${n.opType})`]);
+        }
+        for (const name of this.releases[i]!) {
+          const v = env.get(name);
+          env.delete(name);
+          const b = this.producers.get(name);
+          if (v && b?.release) b.release(v);
+        }
       }
-      for (const name of this.releases[i]!) env.delete(name);
+    } catch (e) {
+      // Hand backend-owned memory back before reporting the failure.
+      for (const [name, v] of env) this.producers.get(name)?.release?.(v);
+      throw e;
     }
     const result = new Map<string, RuntimeValue>();
     for (const o of this.graph.outputs) {
       const t = lookup(o.name);
       if (!t) throw new OptiflowError('runtime_error', `graph output '${o.name}' was not computed`);
-      result.set(o.name, t);
+      const b = env.has(o.name) ? this.producers.get(o.name) : undefined;
+      result.set(o.name, b?.exportValue ? b.exportValue(t) : t);
+    }
+    // Values kept alive only for the outputs go back to their backends once exported.
+    for (const [name, v] of env) {
+      const b = this.producers.get(name);
+      if (b?.release && b.exportValue) b.release(v);
     }
     return result;
   }

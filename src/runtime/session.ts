@@ -16,7 +16,7 @@ import type { Placement } from '../partition/placement.js';
 import { Plan } from './executor.js';
 import { Tensor } from './tensor.js';
 import { loadModelBytes } from './load.js';
-import { nodeEvaluator } from './evaluate.js';
+import { nodeEvaluator, replacementOracle } from './evaluate.js';
 import { optimizeGraph } from '../passes/pipelines.js';
 
 /** Session options; names follow onnxruntime's `InferenceSession.SessionOptions`. */
@@ -29,6 +29,11 @@ export interface SessionOptions {
   interOpNumThreads?: number;
   /** `'disabled' | 'basic' | 'extended' | 'all'` (default `'all'`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * onnxruntime's `enableProfiling`: time every node; read the totals with
+   * {@link InferenceSession.profilingSummary}. Default false.
+   */
+  enableProfiling?: boolean;
   /** onnxruntime's `logSeverityLevel`, accepted for compatibility (0..4). */
   logSeverityLevel?: number;
 }
@@ -68,7 +73,8 @@ export class InferenceSession {
   /** Dtype and shape of each output (inferred where the model leaves them out). */
   readonly outputMetadata: readonly ValueMetadata[];
 
-  private constructor(readonly graph: Graph, private readonly plan: Plan, private readonly source: string) {
+  private constructor(readonly graph: Graph, private readonly plan: Plan, private readonly source: string,
+    private readonly backends: Backend[]) {
     this.inputNames = graph.inputs.map((v) => v.name);
     this.outputNames = graph.outputs.map((v) => v.name);
     this.inputMetadata = graph.inputs.map(meta);
@@ -106,14 +112,35 @@ export class InferenceSession {
     if (!['disabled', 'basic', 'extended', 'all'].includes(level)) {
       throw new OptiflowError('invalid_argument', `graphOptimizationLevel must be disabled, basic, extended or all; got '${String(level)}'`);
     }
-    optimizeGraph(graph, level, nodeEvaluator(graph, backends, schemas));
     let plan: Plan;
     try {
-      plan = new Plan(graph, backends, schemas, graph.opsets);
+      if (level !== 'disabled') {
+        optimizeGraph(graph, level, {
+          evaluate: nodeEvaluator(graph, backends, REGISTRY), registry: REGISTRY,
+          canReplace: replacementOracle(graph, backends, REGISTRY),
+        });
+      }
+      const optimized = level === 'disabled' ? schemas : checkOps(graph, REGISTRY, [source]);
+      if (level !== 'disabled') inferGraph(graph, optimized);
+      plan = new Plan(graph, backends, optimized, graph.opsets);
     } catch (e) {
       throw e instanceof OptiflowError ? e.within(source) : e;
     }
-    return new InferenceSession(graph, plan, source);
+    if (options.enableProfiling) plan.profile = new Map();
+    return new InferenceSession(graph, plan, source, backends);
+  }
+
+  /**
+   * Per-op-type totals since the session was created (needs `enableProfiling`), slowest first.
+   * @returns rows of op type (`domain::opType` outside ai.onnx), total ms, node runs, share of the total
+   * @throws OptiflowError `invalid_argument` when profiling was not enabled.
+   */
+  profilingSummary(): { opType: string; ms: number; count: number; share: number }[] {
+    const p = this.plan.profile;
+    if (!p) throw new OptiflowError('invalid_argument', 'profiling is off; create the session with enableProfiling: true');
+    const total = [...p.values()].reduce((a, e) => a + e.ms, 0) || 1;
+    return [...p].map(([opType, e]) => ({ opType, ms: e.ms, count: e.count, share: e.ms / total }))
+      .sort((a, b) => b.ms - a.ms);
   }
 
   /** Where each node runs and why. */
@@ -176,8 +203,14 @@ export class InferenceSession {
     return res;
   }
 
-  /** Releases resources (nothing to release for the js backend; kept for API parity). */
-  async release(): Promise<void> {}
+  /**
+   * Releases the session's resources: backend memory, worker threads. The session must not be
+   * run afterwards. Safe to call twice.
+   */
+  async release(): Promise<void> {
+    const bs = this.backends.splice(0);
+    for (const b of bs) await b.dispose?.();
+  }
 }
 
 function definedOnly(v: ValueInfo): Partial<ValueInfo> {

@@ -193,6 +193,11 @@ export interface RunOptions {
   readonly outputCount?: number;
   /** Runs subgraph attributes (If/Loop/Scan); default {@link jsSubgraphRunner} at this opset. */
   readonly runSubgraph?: SubgraphRunner;
+  /**
+   * Input indices handed to the kernel's `create` phase as constants (as initializers would be),
+   * e.g. `[1, 2]` for Conv weights and bias; default none.
+   */
+  readonly constantInputs?: readonly number[];
 }
 
 /**
@@ -218,7 +223,7 @@ export function findKernel(kernels: readonly AnyKernel[], opType: string, opset:
 
 interface Prepared {
   readonly kernel: AnyKernel;
-  readonly ctx: KernelCtx<unknown>;
+  readonly ctx: KernelCtx<unknown, unknown>;
 }
 
 function prepare(kernels: readonly AnyKernel[], opType: string, inputs: readonly (RuntimeValue | undefined)[],
@@ -246,9 +251,11 @@ function prepare(kernels: readonly AnyKernel[], opType: string, inputs: readonly
     shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
   }));
   const runSubgraph = options.runSubgraph ?? jsSubgraphRunner(new Map([[schema.domain, opset]]));
+  const constants = inputs.map((x, i) => (options.constantInputs?.includes(i) && x && isTensorValue(x) ? x : undefined));
+  const state = kernel.create ? kernel.create({ attrs: a, opset, node, constants }) : undefined;
   return {
     kernel,
-    ctx: { attrs: a, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph },
+    ctx: { attrs: a, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph, state },
   };
 }
 
@@ -298,7 +305,7 @@ export async function runKernelValues(kernels: readonly AnyKernel[], opType: str
   inputs: readonly (RuntimeValue | undefined)[], attrs: Readonly<Record<string, TestAttr>>,
   options: RunOptions): Promise<RuntimeValue[]> {
   const { kernel, ctx } = prepare(kernels, opType, inputs, attrs, options);
-  const res = await kernel.run(ctx as KernelCtx<never>);
+  const res = await kernel.run(ctx as KernelCtx<never, unknown>);
   checkOutputs(ctx.node, res, ctx.outputs);
   return res;
 }
@@ -310,7 +317,7 @@ export async function runKernelValues(kernels: readonly AnyKernel[], opType: str
 export function runKernelSync(kernels: readonly AnyKernel[], opType: string, inputs: readonly (RuntimeValue | undefined)[],
   attrs: Readonly<Record<string, TestAttr>>, options: RunOptions): TensorData[] {
   const { kernel, ctx } = prepare(kernels, opType, inputs, attrs, options);
-  const res = kernel.run(ctx as KernelCtx<never>);
+  const res = kernel.run(ctx as KernelCtx<never, unknown>);
   if (res instanceof Promise) throw new Error(`${opType} kernel is asynchronous: use runKernel`);
   checkOutputs(ctx.node, res, ctx.outputs);
   return tensorsOnly(opType, res);

@@ -1,0 +1,22 @@
+/**
+ * The `optiflow` op domain: fused ops that graph passes create and backends may declare they run.
+ * Every op here documents its semantics as a composition of standard ONNX ops (its decomposition),
+ * which is what the ONNX exporter writes where no standard op exists at the model's opset and what a
+ * backend that lacks the fused kernel gets instead.
+ * @module
+ */
+import type { Graph } from '../ir/graph.js';
+import type { AttrSpecs, OpSchema } from './schema.js';
+
+/** The domain name of optiflow's fused ops. */
+export const OPTIFLOW_DOMAIN = 'optiflow';
+/** The version of the `optiflow` opset. */
+export const OPTIFLOW_OPSET = 1;
+
+/** Makes `g` import the `optiflow` opset (idempotent); call before adding an `optiflow` node. */
+export function useOptiflowDomain(g: Graph): void {
+  if (!g.opsets.has(OPTIFLOW_DOMAIN)) g.opsets.set(OPTIFLOW_DOMAIN, OPTIFLOW_OPSET);
+}
+
+/** Every `optiflow`-domain schema. */
+export const OPTIFLOW_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [];
