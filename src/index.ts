@@ -10,10 +10,14 @@
  */
 import type { BackendFactory } from './backends/backend.js';
 import { createJsBackend } from './backends/js/index.js';
+import { createWasmBackend } from './backends/wasm/index.js';
 import { InferenceSession as CoreSession, type SessionOptions } from './runtime/session.js';
 
 /** Backends `executionProviders` can name. */
-export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { js: createJsBackend };
+export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { wasm: createWasmBackend, js: createJsBackend };
+
+/** The providers used when `executionProviders` is not given, in priority order. */
+export const DEFAULT_PROVIDERS: readonly string[] = ['wasm', 'js'];
 
 /** onnxruntime-compatible session; see {@link CoreSession} for the full contract. */
 export const InferenceSession = {
@@ -22,7 +26,7 @@ export const InferenceSession = {
    * @throws OptiflowError `io_error`, `invalid_model`, `unsupported_op`, `opset_out_of_range`, `invalid_argument`.
    */
   create(model: string | Uint8Array | ArrayBuffer, options?: SessionOptions): Promise<CoreSession> {
-    return CoreSession.create(model, options, BUILTIN_BACKENDS);
+    return CoreSession.create(model, options, BUILTIN_BACKENDS, DEFAULT_PROVIDERS);
   },
 };
 /** The session type returned by `InferenceSession.create`. */

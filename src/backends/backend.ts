@@ -134,8 +134,8 @@ export interface Backend {
   dispose?(): void | Promise<void>;
 }
 
-/** Creates a backend; options such as the thread count come from the session. */
-export type BackendFactory = (options: { intraOpNumThreads: number }) => Backend;
+/** Creates a backend; options such as the thread counts come from the session. */
+export type BackendFactory = (options: { intraOpNumThreads: number; interOpNumThreads?: number }) => Backend | Promise<Backend>;
 
 /**
  * Builds a backend from a kernel manifest: the common implementation for manifest-driven backends.

@@ -5,7 +5,9 @@
  * backend that lacks the fused kernel gets instead.
  * @module
  */
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { FUSED_DECOMPOSITIONS, FUSED_SCHEMAS } from './optiflow-fused.js';
+import { PATTERN_DECOMPOSITIONS, PATTERN_SCHEMAS } from './optiflow-patterns.js';
 import type { AttrSpecs, OpSchema } from './schema.js';
 
 /** The domain name of optiflow's fused ops. */
@@ -18,5 +20,18 @@ export function useOptiflowDomain(g: Graph): void {
   if (!g.opsets.has(OPTIFLOW_DOMAIN)) g.opsets.set(OPTIFLOW_DOMAIN, OPTIFLOW_OPSET);
 }
 
+/**
+ * Rewrites one `optiflow` node as standard ONNX nodes computing the same outputs (same output
+ * names). May add initializers (constants such as sqrt(2)) to `g` under fresh names derived from
+ * the node's name. `opset` is the graph's ai.onnx opset: the decomposition must only use ops valid
+ * there.
+ */
+export type Decomposition = (node: Node, g: Graph, opset: number) => Node[];
+
 /** Every `optiflow`-domain schema. */
-export const OPTIFLOW_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [];
+export const OPTIFLOW_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [...FUSED_SCHEMAS, ...PATTERN_SCHEMAS];
+
+/** Decomposition of each `optiflow` op type. */
+export const OPTIFLOW_DECOMPOSITIONS: ReadonlyMap<string, Decomposition> = new Map([
+  ...FUSED_DECOMPOSITIONS, ...PATTERN_DECOMPOSITIONS,
+]);

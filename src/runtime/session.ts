@@ -21,9 +21,12 @@ import { optimizeGraph } from '../passes/pipelines.js';
 
 /** Session options; names follow onnxruntime's `InferenceSession.SessionOptions`. */
 export interface SessionOptions {
-  /** Backends in priority order (`'js'` for now; later `'wasm'`, `'onednn'`, `'webgpu'`). Default `['js']`. */
+  /**
+   * Backends in priority order: `'wasm'` (WebAssembly SIMD kernels), `'js'` (reference kernels,
+   * runs every op). Nodes a backend declines fall back to the next. Default `['wasm', 'js']`.
+   */
   executionProviders?: (string | { name: string })[];
-  /** Threads inside one op (intra-op parallelism); 0 or undefined = chosen for you. */
+  /** Threads inside one op (intra-op parallelism), the calling thread included; 0 or undefined = one per core. */
   intraOpNumThreads?: number;
   /** Independent ops run at once (inter-op parallelism); 0 or undefined = chosen for you. */
   interOpNumThreads?: number;
@@ -86,11 +89,13 @@ export class InferenceSession {
    * @param model a file path (Node.js), or the bytes of an `.onnx` file
    * @param options session options
    * @param backendFactories the backends that `executionProviders` may name
+   * @param defaultProviders the providers used when `executionProviders` is not given (those that
+   *   fail to start are skipped)
    * @throws OptiflowError `io_error` (unreadable path), `invalid_model`, `unsupported_op`,
    *   `opset_out_of_range`, `invalid_argument` (unknown execution provider).
    */
   static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {},
-    backendFactories: Readonly<Record<string, BackendFactory>> = {}): Promise<InferenceSession> {
+    backendFactories: Readonly<Record<string, BackendFactory>> = {}, defaultProviders: readonly string[] = ['js']): Promise<InferenceSession> {
     const { bytes, source, readExternal } = await loadModelBytes(model);
     const graph = importOnnx(bytes, { source, readExternal });
     for (const v of [...graph.inputs, ...graph.outputs]) {
@@ -101,13 +106,25 @@ export class InferenceSession {
     const schemas = checkOps(graph, REGISTRY, [source]);
     inferGraph(graph, schemas);
     const threads = options.intraOpNumThreads ?? 0;
-    const names = (options.executionProviders ?? ['js']).map((p) => (typeof p === 'string' ? p : p.name));
+    if (!Number.isInteger(threads) || threads < 0) {
+      throw new OptiflowError('invalid_argument', `intraOpNumThreads must be a non-negative integer, got ${String(options.intraOpNumThreads)}`);
+    }
+    const interOp = options.interOpNumThreads ?? 0;
+    const requested = options.executionProviders?.map((p) => (typeof p === 'string' ? p : p.name));
+    const names = requested ?? [...defaultProviders];
     if (names.length === 0) throw new OptiflowError('invalid_argument', 'executionProviders is empty');
-    const backends: Backend[] = names.map((n) => {
+    const backends: Backend[] = [];
+    for (const n of names) {
       const f = backendFactories[n];
       if (!f) throw new OptiflowError('invalid_argument', `unknown execution provider '${n}'; available: ${Object.keys(backendFactories).join(', ')}`);
-      return f({ intraOpNumThreads: threads });
-    });
+      try {
+        backends.push(await f({ intraOpNumThreads: threads, interOpNumThreads: interOp }));
+      } catch (e) {
+        // A default provider this engine cannot start (no WebAssembly SIMD) is skipped; a requested one is an error.
+        if (requested) throw e;
+      }
+    }
+    if (backends.length === 0) throw new OptiflowError('invalid_argument', `none of the execution providers ${names.join(', ')} could start`);
     const level = options.graphOptimizationLevel ?? 'all';
     if (!['disabled', 'basic', 'extended', 'all'].includes(level)) {
       throw new OptiflowError('invalid_argument', `graphOptimizationLevel must be disabled, basic, extended or all; got '${String(level)}'`);

@@ -12,6 +12,8 @@ import { FLEX_KERNELS } from './kernels/flex-attention.js';
 import { IMAGE_KERNELS } from './kernels/image.js';
 import { ML_KERNELS } from './kernels/ml.js';
 import { NN_KERNELS } from './kernels/nn.js';
+import { FUSED_KERNELS } from './kernels/optiflow-fused.js';
+import { PATTERN_KERNELS } from './kernels/optiflow-patterns.js';
 import { REDUCE_NORM_KERNELS } from './kernels/reduce-norm.js';
 import { SEQUENCE_KERNELS } from './kernels/sequence.js';
 import { TENSOR_KERNELS } from './kernels/tensor.js';
@@ -23,6 +25,7 @@ export const JS_KERNELS: readonly AnyKernel[] = [
   ...CONTAINER_KERNELS, ...STRING_KERNELS,
   ...ML_KERNELS,
   ...FLEX_KERNELS,
+  ...FUSED_KERNELS, ...PATTERN_KERNELS,
 ];
 
 /**

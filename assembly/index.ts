@@ -1,0 +1,5 @@
+// The one WebAssembly module of the `wasm` backend: every kernel family re-exported here.
+// Conventions: pointers are byte offsets (usize) into the shared memory; kernels that can run in
+// parallel take the range [start, end) of their outermost parallel loop as the last two arguments.
+export { heap_base, relaxed_build } from './simd';
+export * from './kernels/copy';
