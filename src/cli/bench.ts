@@ -20,6 +20,8 @@ export interface BenchOptions {
   batch?: number;
   /** Intra-op threads (default: chosen by the runtime). */
   threads?: number;
+  /** Inter-op threads (default: chosen by the runtime). */
+  interOpThreads?: number;
   /** Untimed runs before measuring (default 1). */
   warmup?: number;
   /** Timed runs (default 10; ignored when `durationS` is set). */
@@ -96,7 +98,7 @@ export async function benchModel(model: string | undefined, o: BenchOptions = {}
   if (!['realtime', 'throughput', 'both'].includes(mode)) throw new OptiflowError('invalid_argument', `--mode must be realtime, throughput or both, got '${mode}'`);
   const src = resolveModel(model ?? 'mobilenet_v1');
   const session = await createSession(src, {
-    intraOpNumThreads: o.threads, graphOptimizationLevel: o.level, enableProfiling: o.profile,
+    intraOpNumThreads: o.threads, interOpNumThreads: o.interOpThreads, graphOptimizationLevel: o.level, enableProfiling: o.profile,
     ...(o.executionProviders ? { executionProviders: o.executionProviders } : {}),
   });
   const dynamic = session.inputMetadata.some((m) => m.shape?.some((d) => typeof d === 'string'));
@@ -164,6 +166,70 @@ async function measure(mode: 'realtime' | 'throughput', batch: number, run: () =
   }
 }
 
+/** One setting tried by {@link tuneModel} and what it measured. */
+export interface TuneTrial {
+  mode: 'realtime' | 'throughput';
+  threads: number;
+  interOpThreads: number;
+  batch: number;
+  /** Median latency of one run, ms. */
+  medianMs: number;
+  /** Inferences per second at the median. */
+  throughput: number;
+}
+
+/** What {@link tuneModel} found: every trial, and the best per mode. */
+export interface TuneReport {
+  model: string;
+  trials: TuneTrial[];
+  /** Lowest median latency at batch 1. */
+  bestRealtime: TuneTrial;
+  /** Highest inferences per second. */
+  bestThroughput: TuneTrial;
+}
+
+/**
+ * `bench --tune`: tries intra-op thread counts (1 up to the cores), inter-op 1 and 2, and for the
+ * max-throughput mode batch sizes 1, 2, 4, 8 and 16 (only for models with a symbolic batch dim),
+ * and reports the best setting per mode (Intel's real-time vs max-throughput guidance).
+ * @param cores the largest thread count tried (default: the machine's available parallelism)
+ * @throws OptiflowError from loading or running the model.
+ */
+export async function tuneModel(model: string | undefined, o: BenchOptions & { cores?: number } = {}): Promise<TuneReport> {
+  const { availableParallelism } = await import('node:os');
+  const cores = o.cores ?? availableParallelism();
+  const threadCounts = [...new Set([1, Math.max(1, cores >> 1), cores])].sort((a, b) => a - b);
+  const trials: TuneTrial[] = [];
+  for (const threads of threadCounts) {
+    for (const interOpThreads of [1, 2]) {
+      const r = await benchModel(model, { ...o, threads, interOpThreads, mode: 'realtime', progress: false });
+      const m = r.results[0]!;
+      trials.push({ mode: 'realtime', threads, interOpThreads, batch: m.batch, medianMs: m.latencyMs.median, throughput: (m.batch * 1000) / m.latencyMs.median });
+      for (const batch of [2, 4, 8, 16]) {
+        const t = await benchModel(model, { ...o, threads, interOpThreads, batch, mode: 'throughput', progress: false });
+        const x = t.results[0]!;
+        trials.push({ mode: 'throughput', threads, interOpThreads, batch: x.batch, medianMs: x.latencyMs.median, throughput: (x.batch * 1000) / x.latencyMs.median });
+        if (x.batch !== batch) break; // fixed-batch model: batch sizes cannot vary
+      }
+    }
+  }
+  const bestRealtime = trials.filter((t) => t.mode === 'realtime').reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+  const bestThroughput = trials.reduce((a, b) => (b.throughput > a.throughput ? b : a));
+  return { model: model ?? 'mobilenet_v1', trials, bestRealtime, bestThroughput };
+}
+
+/** A tune report as text. */
+export function formatTune(r: TuneReport): string {
+  const lines = [`model: ${r.model}`, 'mode        threads  inter-op  batch  median ms  inferences/s'];
+  for (const t of r.trials) {
+    lines.push(`${t.mode.padEnd(10)}  ${String(t.threads).padStart(7)}  ${String(t.interOpThreads).padStart(8)}  ${String(t.batch).padStart(5)}  ${t.medianMs.toFixed(2).padStart(9)}  ${t.throughput.toFixed(2).padStart(12)}`);
+  }
+  const b = (t: TuneTrial) => `--threads ${t.threads} --inter-op-threads ${t.interOpThreads} --batch ${t.batch}`;
+  lines.push('', `best real-time (batch 1, lowest latency): ${b(r.bestRealtime)}  (${r.bestRealtime.medianMs.toFixed(2)} ms)`);
+  lines.push(`best max-throughput: ${b(r.bestThroughput)}  (${r.bestThroughput.throughput.toFixed(2)} inferences/s)`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** The results as a text table. */
 export function formatBench(r: BenchReport): string {
   const head = ['mode', 'batch', 'iters', 'median ms', 'p90 ms', 'p99 ms', 'inferences/s'];
@@ -188,6 +254,8 @@ export function registerBench(program: Command): void {
     .argument('[model]', 'an .onnx file or a built-in model name (default mobilenet_v1)')
     .option('--batch <n>', 'batch size of the throughput mode', '4')
     .option('--threads <n>', 'intra-op threads (default: chosen by the runtime)')
+    .option('--inter-op-threads <n>', 'inter-op threads: independent nodes at once (default: chosen by the runtime)')
+    .option('--tune', 'try thread counts and batch sizes; print the best setting for each mode')
     .option('--warmup <n>', 'untimed runs per mode', '1')
     .option('--iterations <n>', 'timed runs per mode (default 10, cut short after 12 s per mode unless given)')
     .option('--duration <s>', 'measure each mode for S seconds instead of --iterations')
@@ -196,14 +264,26 @@ export function registerBench(program: Command): void {
     .option('--ep <list>', 'execution providers in priority order, comma-separated (e.g. wasm,js)')
     .option('--profile', 'time every node and print per-op-type totals')
     .option('--json', 'print the report as JSON')
-    .action(async (model: string | undefined, o: { batch: string; threads?: string; warmup: string; iterations?: string; duration?: string; mode: string; level: string; ep?: string; profile?: boolean; json?: boolean }) => {
+    .action(async (model: string | undefined, o: { batch: string; threads?: string; interOpThreads?: string; tune?: boolean; warmup: string; iterations?: string; duration?: string; mode: string; level: string; ep?: string; profile?: boolean; json?: boolean }) => {
       let durationS: number | undefined;
       if (o.duration !== undefined) {
         durationS = Number(o.duration);
         if (!(durationS > 0)) throw new OptiflowError('invalid_argument', `--duration must be a positive number of seconds, got '${o.duration}'`);
       }
+      const common: BenchOptions = {
+        warmup: intOption('--warmup', o.warmup, 0), level: o.level as BenchOptions['level'],
+        iterations: o.iterations === undefined ? 5 : intOption('--iterations', o.iterations, 1),
+        maxSeconds: o.iterations === undefined ? 6 : undefined,
+        executionProviders: o.ep?.split(',').map((x) => x.trim()).filter(Boolean),
+      };
+      if (o.tune) {
+        const t = await tuneModel(model, common);
+        process.stdout.write(o.json ? `${JSON.stringify(t, null, 2)}\n` : formatTune(t));
+        return;
+      }
       const r = await benchModel(model, {
         batch: intOption('--batch', o.batch, 1), threads: o.threads === undefined ? undefined : intOption('--threads', o.threads, 0),
+        interOpThreads: o.interOpThreads === undefined ? undefined : intOption('--inter-op-threads', o.interOpThreads, 0),
         warmup: intOption('--warmup', o.warmup, 0), durationS,
         iterations: o.iterations === undefined ? 10 : intOption('--iterations', o.iterations, 1),
         maxSeconds: o.iterations === undefined && durationS === undefined ? 12 : undefined,

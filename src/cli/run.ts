@@ -26,6 +26,8 @@ export interface RunOptions {
   batch?: number;
   /** Intra-op threads. */
   threads?: number;
+  /** Inter-op threads. */
+  interOpThreads?: number;
 }
 
 /** What {@link runModel} produced. */
@@ -95,7 +97,7 @@ export function randomInput(meta: ValueMetadata, rng: Rng, batch = 1): TensorDat
  */
 export async function runModel(model: string, o: RunOptions = {}): Promise<RunResult> {
   const src = resolveModel(model);
-  const session = await createSession(src, { intraOpNumThreads: o.threads });
+  const session = await createSession(src, { intraOpNumThreads: o.threads, interOpNumThreads: o.interOpThreads });
   const feeds: Record<string, TensorData> = {};
   for (const spec of o.inputs ?? []) {
     const { name, file } = parseInputSpec(spec);
@@ -178,10 +180,12 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed of random inputs', '0')
     .option('--batch <n>', 'size of symbolic (batch) dims of random inputs', '1')
     .option('--threads <n>', 'intra-op threads (default: chosen by the runtime)')
-    .action(async (model: string, o: { input: string[]; output?: string; seed: string; batch: string; threads?: string }) => {
+    .option('--inter-op-threads <n>', 'inter-op threads: independent nodes at once (default: chosen by the runtime)')
+    .action(async (model: string, o: { input: string[]; output?: string; seed: string; batch: string; threads?: string; interOpThreads?: string }) => {
       const r = await runModel(model, {
         inputs: o.input, outputDir: o.output, seed: intOption('--seed', o.seed, 0),
         batch: intOption('--batch', o.batch, 1), threads: o.threads === undefined ? undefined : intOption('--threads', o.threads, 0),
+        interOpThreads: o.interOpThreads === undefined ? undefined : intOption('--inter-op-threads', o.interOpThreads, 0),
       });
       process.stdout.write(formatRun(r));
     });

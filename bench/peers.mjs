@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:peers`: optiflow's portable CPU path against the JavaScript-land peers, in one run.
+ *
+ * Engines: optiflow (`wasm` then `js` backends), onnxruntime-web 1.30 (wasm backend, SIMD,
+ * graph optimization `all`), and for MobileNet v1 @tensorflow/tfjs-backend-wasm 4.22 (the same
+ * architecture built with tfjs-layers, NHWC, seeded random weights). Models: the built-in MobileNet
+ * v1, ResNet-50 and BERT encoder, batch 1 (latency) and batch 8 (throughput), 1 and 2 intra-op
+ * threads. onnxruntime-web fixes its thread count when its wasm loads, so each thread count runs in
+ * a child process; inside one, the engines alternate every iteration so machine noise hits all alike.
+ * Prints medians (ms) and optiflow/peer ratios; writes everything as JSON.
+ *
+ * Usage: node bench/peers.mjs [--models mobilenet_v1,resnet50,bert] [--threads 1,2] [--batches 1,8]
+ *          [--iterations 7] [--warmup 2] [--json bench/results/peers.json] [--dist DIR]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'mobilenet_v1,resnet50,bert' },
+    threads: { type: 'string', default: '1,2' },
+    batches: { type: 'string', default: '1,8' },
+    iterations: { type: 'string', default: '7' },
+    warmup: { type: 'string', default: '2' },
+    json: { type: 'string', default: join(root, 'bench', 'results', 'peers.json') },
+    dist: { type: 'string', default: join(root, 'dist') },
+    child: { type: 'string' },
+  },
+});
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+if (args.child) {
+  await child(Number(args.child));
+} else {
+  parent();
+}
+
+/** Runs one child per thread count, then prints and saves the table. */
+function parent() {
+  if (!existsSync(join(resolve(args.dist), 'index.js'))) {
+    process.stderr.write(`error: ${args.dist}/index.js not found; run npm run build first\n`);
+    process.exit(2);
+  }
+  const rows = [];
+  for (const t of list(args.threads).map(Number)) {
+    process.stderr.write(`threads ${t}: measuring ${args.models} at batches ${args.batches}...\n`);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t),
+      '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
+      '--warmup', args.warmup, '--dist', args.dist], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) { process.stderr.write(`child for ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
+    rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  const table = [['model', 'batch', 'threads', 'engine', 'median ms', 'inf/s', 'optiflow/engine']];
+  for (const row of rows) {
+    const mine = rows.find((x) => x.model === row.model && x.batch === row.batch && x.threads === row.threads && x.engine === 'optiflow');
+    table.push([row.model, String(row.batch), String(row.threads), row.engine, row.medianMs.toFixed(2),
+      (row.batch * 1000 / row.medianMs).toFixed(2), mine && row.engine !== 'optiflow' ? (mine.medianMs / row.medianMs).toFixed(3) : '']);
+  }
+  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  for (const r of table) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
+  const scaling = [];
+  for (const row of rows.filter((x) => x.engine === 'optiflow' && x.threads !== 1)) {
+    const one = rows.find((x) => x.engine === 'optiflow' && x.model === row.model && x.batch === row.batch && x.threads === 1);
+    if (one) scaling.push({ model: row.model, batch: row.batch, threads: row.threads, speedup: one.medianMs / row.medianMs });
+  }
+  for (const s of scaling) process.stdout.write(`optiflow ${s.model} batch ${s.batch}: ${s.threads} threads vs 1 = ${s.speedup.toFixed(2)}x\n`);
+  const file = resolve(args.json);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, scaling }, null, 2));
+  renameSync(tmp, file);
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+/** Measures every engine at one thread count; prints one JSON line of rows. */
+async function child(threads) {
+  const load = (p) => import(pathToFileURL(join(resolve(args.dist), p)).href);
+  const { InferenceSession } = await load('index.js');
+  const { ZOO } = await load('zoo/index.js');
+  const { exportOnnx } = await load('exporters/onnx/export.js');
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  const iterations = Math.max(1, Number(args.iterations));
+  const warmup = Math.max(0, Number(args.warmup));
+  const rows = [];
+  for (const model of list(args.models)) {
+    const zoo = ZOO[model];
+    if (!zoo) throw new Error(`unknown model ${model}`);
+    const bytes = exportOnnx(zoo.build());
+    const mine = await InferenceSession.create(bytes, { intraOpNumThreads: threads });
+    const theirs = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const tfjs = model === 'mobilenet_v1' && threads === 1 ? await tfjsMobileNet() : undefined;
+    for (const batch of list(args.batches).map(Number)) {
+      const feeds = zoo.inputs(batch);
+      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
+      const engines = [
+        ['optiflow', () => mine.run(feeds)],
+        ['onnxruntime-web', () => theirs.run(ortFeeds)],
+      ];
+      if (tfjs) engines.push(['tfjs-wasm', tfjs.runner(batch)]);
+      const times = engines.map(() => []);
+      for (let i = 0; i < warmup + iterations; i++) {
+        for (let e = 0; e < engines.length; e++) {
+          const t0 = performance.now();
+          await engines[e][1]();
+          if (i >= warmup) times[e].push(performance.now() - t0);
+        }
+      }
+      engines.forEach(([engine], e) => rows.push({ model, batch, threads, engine, medianMs: median(times[e]), runsMs: times[e] }));
+      process.stderr.write(`  ${model} batch ${batch}: ${engines.map(([n], e) => `${n} ${median(times[e]).toFixed(1)} ms`).join(', ')}\n`);
+    }
+    await mine.release();
+    await theirs.release();
+    tfjs?.dispose();
+  }
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+  process.exit(0);
+}
+
+/** MobileNet v1 1.0 224 in tfjs-layers on the tfjs wasm backend (single-threaded in Node). */
+async function tfjsMobileNet() {
+  const tf = await import('@tensorflow/tfjs-core');
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  wasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [224, 224, 3], filters: 32, kernelSize: 3, strides: 2, padding: 'same' }));
+  m.add(tfl.layers.reLU({ maxValue: 6 }));
+  const blocks = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  for (const [c, s] of blocks) {
+    m.add(tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: s, padding: 'same' }));
+    m.add(tfl.layers.reLU({ maxValue: 6 }));
+    m.add(tfl.layers.conv2d({ filters: c, kernelSize: 1, padding: 'same' }));
+    m.add(tfl.layers.reLU({ maxValue: 6 }));
+  }
+  m.add(tfl.layers.globalAveragePooling2d({}));
+  m.add(tfl.layers.dense({ units: 1000, activation: 'softmax' }));
+  const inputs = new Map();
+  return {
+    runner(batch) {
+      if (!inputs.has(batch)) inputs.set(batch, tf.randomUniform([batch, 224, 224, 3], -1, 1, 'float32', 7));
+      return async () => { const y = m.predict(inputs.get(batch)); await y.data(); y.dispose(); };
+    },
+    dispose() { for (const x of inputs.values()) x.dispose(); m.dispose(); },
+  };
+}
