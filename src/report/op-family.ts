@@ -78,7 +78,7 @@ export const FAMILY_COLORS: Readonly<Record<OpFamily, { fill: string; stroke: st
   other: { fill: '#ffffff', stroke: '#495057', label: 'other' },
 };
 
-const BACKEND_PALETTE = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#17becf', '#e377c2', '#8c564b', '#bcbd22'];
+const BACKEND_PALETTE = ['#0b7285', '#e8590c', '#5f3dc4', '#c2255c', '#2b8a3e', '#1864ab', '#862e9c', '#a61e4d'];
 
 /**
  * A stable colour per backend name: backends are sorted by name and take palette colours in that
