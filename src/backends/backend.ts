@@ -132,6 +132,11 @@ export interface Backend {
   exportValue?(value: RuntimeValue): RuntimeValue;
   /** Frees everything the backend holds (workers, memory); called by `session.release()`. */
   dispose?(): void | Promise<void>;
+  /**
+   * The image layout this backend runs `q.node` (a Conv) fastest in; omitted = NCHW. The layout
+   * pass turns regions of such nodes into NHWC with transposes only at the region's edges.
+   */
+  preferredLayout?(q: SupportQuery): 'NCHW' | 'NHWC';
 }
 
 /** Creates a backend; options such as the thread counts come from the session. */

@@ -13,10 +13,18 @@ import { verifyGraph, type Graph, type Node } from '../ir/graph.js';
  */
 export type ReplacementOracle = (replacement: Node, original: Node) => boolean;
 
+/** A tensor layout for image ops: channels first (ONNX's) or channels last. */
+export type ImageLayout = 'NCHW' | 'NHWC';
+
 /** Services passes may use, supplied by whoever runs the pipeline (the session, a test, the CLI). */
 export interface PassContext {
   /** Capability oracle for fusions; default: every replacement is accepted. */
   readonly canReplace: ReplacementOracle;
+  /**
+   * The layout preferred for `node` (a Conv) by the backend that would run it; default NCHW
+   * everywhere (the layout pass then changes nothing).
+   */
+  readonly preferredLayout?: (node: Node) => ImageLayout;
 }
 
 /** The context used when none is given: all replacements accepted. */

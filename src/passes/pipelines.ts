@@ -23,7 +23,7 @@ import { ACTIVATION_FUSION_RULES } from './fuse-activation.js';
 import { elementwiseFusion } from './fuse-elementwise.js';
 import { PATTERN_FUSION_RULES } from './fuse-patterns.js';
 import { layoutPass } from './layout.js';
-import { ruleSetPass, runPasses, type GraphPass, type ReplacementOracle } from './pass-manager.js';
+import { ruleSetPass, runPasses, type GraphPass, type PassContext, type ReplacementOracle } from './pass-manager.js';
 import { capturedNames, identityRules } from './rules.js';
 import { NOOP_RULES } from './rules-noop.js';
 
@@ -44,6 +44,8 @@ export interface OptimizeOptions {
   verify?: boolean;
   /** Capability oracle for fusions; default accepts every replacement. */
   canReplace?: ReplacementOracle;
+  /** Layout preferred for a Conv node by the backend that would run it; default NCHW. */
+  preferredLayout?: PassContext['preferredLayout'];
 }
 
 /** The passes of `level`, in order. */
@@ -77,7 +79,7 @@ export function optimizeGraph(g: Graph, level: OptimizationLevel, o: OptimizeOpt
   const registry = o.registry;
   return runPasses(g, passesFor(g, level, o.evaluate), {
     verify: o.verify,
-    context: { canReplace: o.canReplace ?? (() => true) },
+    context: { canReplace: o.canReplace ?? (() => true), preferredLayout: o.preferredLayout },
     afterPass: registry ? (gr) => inferGraph(gr, checkOps(gr, registry)) : undefined,
   });
 }

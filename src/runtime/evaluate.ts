@@ -60,3 +60,12 @@ export function replacementOracle(g: Graph, backends: readonly Backend[], regist
     return owner !== undefined && owner.supports(qr).ok;
   };
 }
+
+/** The layout each Conv's owning backend prefers (NCHW when it says nothing). */
+export function layoutOracle(g: Graph, backends: readonly Backend[], registry: OpRegistry): (node: Node) => 'NCHW' | 'NHWC' {
+  return (node) => {
+    const q = supportQuery(g, registry, node);
+    const owner = q ? backends.find((b) => b.supports(q).ok) : undefined;
+    return (q && owner?.preferredLayout?.(q)) || 'NCHW';
+  };
+}

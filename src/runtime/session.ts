@@ -16,7 +16,7 @@ import type { Placement } from '../partition/placement.js';
 import { Plan } from './executor.js';
 import { Tensor } from './tensor.js';
 import { loadModelBytes } from './load.js';
-import { nodeEvaluator, replacementOracle } from './evaluate.js';
+import { layoutOracle, nodeEvaluator, replacementOracle } from './evaluate.js';
 import { optimizeGraph } from '../passes/pipelines.js';
 
 /** Session options; names follow onnxruntime's `InferenceSession.SessionOptions`. */
@@ -135,6 +135,7 @@ export class InferenceSession {
         optimizeGraph(graph, level, {
           evaluate: nodeEvaluator(graph, backends, REGISTRY), registry: REGISTRY,
           canReplace: replacementOracle(graph, backends, REGISTRY),
+          preferredLayout: layoutOracle(graph, backends, REGISTRY),
         });
       }
       const optimized = level === 'disabled' ? schemas : checkOps(graph, REGISTRY, [source]);
