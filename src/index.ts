@@ -12,6 +12,7 @@ import type { BackendFactory } from './backends/backend.js';
 import { createJsBackend } from './backends/js/index.js';
 import { createWasmBackend } from './backends/wasm/index.js';
 import { InferenceSession as CoreSession, type SessionOptions } from './runtime/session.js';
+import { optimize as coreOptimize, type OptimizeOptions, type OptimizeResult } from './runtime/optimize.js';
 
 /** Backends `executionProviders` can name. */
 export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { wasm: createWasmBackend, js: createJsBackend };
@@ -29,6 +30,17 @@ export const InferenceSession = {
     return CoreSession.create(model, options, BUILTIN_BACKENDS, DEFAULT_PROVIDERS);
   },
 };
+/**
+ * Optimizes a model without preparing it to run: the graph passes of `options.level` (default
+ * `all`) for the given execution providers, with the result as a graph, the applied passes, the
+ * placements and the optimized ONNX file's bytes. See the core `optimize` for the full contract.
+ * @throws OptiflowError as {@link InferenceSession.create}.
+ */
+export function optimize(model: string | Uint8Array | ArrayBuffer, options?: OptimizeOptions): Promise<OptimizeResult> {
+  return coreOptimize(model, options, BUILTIN_BACKENDS, DEFAULT_PROVIDERS);
+}
+export type { OptimizeOptions, OptimizeResult } from './runtime/optimize.js';
+
 /** The session type returned by `InferenceSession.create`. */
 export type InferenceSession = CoreSession;
 
@@ -40,6 +52,6 @@ export type { TensorData } from './ir/tensor-data.js';
 export type { Placement } from './partition/placement.js';
 export { decodeTensorProto } from './importers/onnx/tensor-proto.js';
 export { importOnnx } from './importers/onnx/import.js';
-export { exportOnnx, type ExportOptions } from './exporters/onnx/export.js';
+export { exportOnnx, exportOnnxModel, type ExportOptions, type ExportedModel } from './exporters/onnx/export.js';
 export { ZOO, zooNames, type ZooModel } from './zoo/index.js';
 export type { Graph } from './ir/graph.js';

@@ -21,10 +21,12 @@ export function registerConformance(program: Command): void {
     .option('--timeout <ms>', 'per-test time limit in ms', '60000')
     .option('--verbose', 'print every non-passing test with its reason')
     .option('--json <file>', 'write every result as JSON')
-    .action(async (dir: string, o: { suite: string; filter?: string; timeout: string; verbose?: boolean; json?: string }) => {
+    .option('--ep <list>', 'execution providers in priority order, comma-separated (default: the library default, wasm,js)')
+    .action(async (dir: string, o: { suite: string; filter?: string; timeout: string; verbose?: boolean; json?: string; ep?: string }) => {
       if (!existsSync(dir)) throw new OptiflowError('io_error', `conformance folder not found`, [dir]);
       const results = await runConformance(dir, {
         suites: o.suite.split(','), filter: o.filter ? new RegExp(o.filter) : undefined, timeoutMs: Number(o.timeout),
+        caseOptions: o.ep ? { executionProviders: o.ep.split(',').map((x) => x.trim()).filter(Boolean) } : {},
         onResult: (r, i, n) => {
           if (o.verbose && r.status !== 'passed') process.stdout.write(`${r.status.toUpperCase().padEnd(11)} ${r.suite}/${r.name}: ${r.message ?? ''}\n`);
           else if (process.stderr.isTTY) process.stderr.write(`\r${i}/${n}`);

@@ -9,6 +9,7 @@ import { isOptiflowError } from '../ir/errors.js';
 import { registerBench } from './bench.js';
 import { registerConformance } from './conformance.js';
 import { registerInspect } from './inspect.js';
+import { registerOptimize } from './optimize.js';
 import { registerRun } from './run.js';
 import { registerZoo } from './zoo.js';
 
@@ -22,6 +23,7 @@ registerRun(program);
 registerBench(program);
 registerZoo(program);
 registerConformance(program);
+registerOptimize(program);
 
 try {
   await program.parseAsync(process.argv);

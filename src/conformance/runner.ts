@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CaseResult } from './case.js';
+import type { CaseOptions, CaseResult } from './case.js';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
@@ -18,6 +18,15 @@ export interface ConformanceOptions {
   timeoutMs?: number;
   /** Called after each test. */
   onResult?: (r: CaseResult, done: number, total: number) => void;
+  /** How each test runs: optimization level, providers, differential mode (see {@link CaseOptions}). */
+  caseOptions?: CaseOptions;
+}
+
+/** One test folder to run; `model` names the model file when it is not `model.onnx`. */
+export interface CaseSpec {
+  dir: string;
+  suite: string;
+  model?: string;
 }
 
 /** Default suites of the ONNX backend test data. */
@@ -43,7 +52,14 @@ export function listCases(root: string, suites: readonly string[], filter?: RegE
  * Tests that exceed the time limit or kill their worker are reported as `error`.
  */
 export async function runConformance(root: string, options: ConformanceOptions = {}): Promise<CaseResult[]> {
-  const cases = listCases(root, options.suites ?? DEFAULT_SUITES, options.filter);
+  return runCases(listCases(root, options.suites ?? DEFAULT_SUITES, options.filter), options);
+}
+
+/**
+ * Runs the given test folders, each in the worker with the time limit, one result per folder in
+ * order (`suites` and `filter` of the options are not used).
+ */
+export async function runCases(cases: readonly CaseSpec[], options: ConformanceOptions = {}): Promise<CaseResult[]> {
   const timeout = options.timeoutMs ?? 60_000;
   const results: CaseResult[] = [];
   const workerUrl = new URL('./worker.js', import.meta.url);
@@ -62,7 +78,7 @@ export async function runConformance(root: string, options: ConformanceOptions =
       const onExit = (code: number) => { cleanup(); worker = undefined; resolve(fail(`worker exited with code ${code}`)); };
       const cleanup = () => { clearTimeout(timer); w.off('message', onMsg); w.off('error', onErr); w.off('exit', onExit); };
       w.on('message', onMsg); w.on('error', onErr); w.on('exit', onExit);
-      w.postMessage(c);
+      w.postMessage({ dir: c.dir, suite: c.suite, options: { ...options.caseOptions, ...(c.model ? { model: c.model } : {}) } });
     });
     results.push(r);
     options.onResult?.(r, i + 1, cases.length);

@@ -4,9 +4,9 @@
  * @module
  */
 import { parentPort } from 'node:worker_threads';
-import { runCase } from './case.js';
+import { runCase, type CaseOptions } from './case.js';
 
-parentPort?.on('message', async (msg: { dir: string; suite: string } | null) => {
+parentPort?.on('message', async (msg: { dir: string; suite: string; options?: CaseOptions } | null) => {
   if (msg === null) { process.exit(0); }
-  parentPort!.postMessage(await runCase(msg.dir, msg.suite));
+  parentPort!.postMessage(await runCase(msg.dir, msg.suite, msg.options));
 });

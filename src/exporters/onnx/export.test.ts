@@ -116,3 +116,17 @@ test('unnamed dims (importer ?k placeholders) are written without dim_param', ()
   assert.ok(String(d0).startsWith('?'));
   assert.equal(back.inputs[0]!.shape![1], 2);
 });
+
+test('sequence and optional graph values keep their kind through export and import', () => {
+  const g = new Graph();
+  g.opsets.set('', 18);
+  g.inputs = [{ name: 's', kind: 'sequence', dtype: 'float32' }, { name: 'o', kind: 'optional' }];
+  g.outputs = [{ name: 'h', dtype: 'bool', shape: [] }, { name: 's2', kind: 'sequence' }];
+  g.nodes = [
+    { name: 'has', opType: 'OptionalHasElement', domain: '', inputs: ['o'], outputs: ['h'], attributes: new Map() },
+    { name: 'id', opType: 'Identity', domain: '', inputs: ['s'], outputs: ['s2'], attributes: new Map() },
+  ];
+  const back = importOnnx(exportOnnx(g));
+  assert.deepEqual(back.inputs.map((v) => [v.name, v.kind]), [['s', 'sequence'], ['o', 'optional']]);
+  assert.deepEqual(back.outputs.map((v) => [v.name, v.kind]), [['h', 'tensor'], ['s2', 'sequence']]);
+});
