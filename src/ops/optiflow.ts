@@ -7,6 +7,7 @@
  */
 import type { Graph, Node } from '../ir/graph.js';
 import { FUSED_DECOMPOSITIONS, FUSED_SCHEMAS } from './optiflow-fused.js';
+import { LAYOUT_DECOMPOSITIONS, LAYOUT_SCHEMAS } from './optiflow-layout.js';
 import { PATTERN_DECOMPOSITIONS, PATTERN_SCHEMAS } from './optiflow-patterns.js';
 import type { AttrSpecs, OpSchema } from './schema.js';
 
@@ -29,9 +30,9 @@ export function useOptiflowDomain(g: Graph): void {
 export type Decomposition = (node: Node, g: Graph, opset: number) => Node[];
 
 /** Every `optiflow`-domain schema. */
-export const OPTIFLOW_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [...FUSED_SCHEMAS, ...PATTERN_SCHEMAS];
+export const OPTIFLOW_SCHEMAS: readonly OpSchema<AttrSpecs>[] = [...FUSED_SCHEMAS, ...PATTERN_SCHEMAS, ...LAYOUT_SCHEMAS];
 
 /** Decomposition of each `optiflow` op type. */
 export const OPTIFLOW_DECOMPOSITIONS: ReadonlyMap<string, Decomposition> = new Map([
-  ...FUSED_DECOMPOSITIONS, ...PATTERN_DECOMPOSITIONS,
+  ...FUSED_DECOMPOSITIONS, ...PATTERN_DECOMPOSITIONS, ...LAYOUT_DECOMPOSITIONS,
 ]);

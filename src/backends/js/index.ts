@@ -14,6 +14,7 @@ import { ML_KERNELS } from './kernels/ml.js';
 import { NN_KERNELS } from './kernels/nn.js';
 import { FUSED_KERNELS } from './kernels/optiflow-fused.js';
 import { PATTERN_KERNELS } from './kernels/optiflow-patterns.js';
+import { LAYOUT_KERNELS } from './kernels/optiflow-layout.js';
 import { REDUCE_NORM_KERNELS } from './kernels/reduce-norm.js';
 import { SEQUENCE_KERNELS } from './kernels/sequence.js';
 import { TENSOR_KERNELS } from './kernels/tensor.js';
@@ -25,7 +26,7 @@ export const JS_KERNELS: readonly AnyKernel[] = [
   ...CONTAINER_KERNELS, ...STRING_KERNELS,
   ...ML_KERNELS,
   ...FLEX_KERNELS,
-  ...FUSED_KERNELS, ...PATTERN_KERNELS,
+  ...FUSED_KERNELS, ...PATTERN_KERNELS, ...LAYOUT_KERNELS,
 ];
 
 /**
