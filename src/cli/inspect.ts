@@ -1,11 +1,14 @@
 /**
  * `optiflow inspect MODEL`: inputs and outputs (dtype and shape), opsets, op histogram, parameter
- * count, a FLOPs estimate and metadata of a model file or built-in zoo model.
+ * count, a FLOPs estimate and metadata of a model file or built-in zoo model; with `--memory` the
+ * arena plan of the intermediates, with `--placement` the backend of every node and why.
  * @module
  */
 import type { Command } from 'commander';
 import { importOnnx, isOptiflowError } from '../index.js';
+import type { DType } from '../ir/dtype.js';
 import type { Dim, Graph, Node, ValueInfo } from '../ir/graph.js';
+import { elementwiseInPlace, planArena } from '../runtime/memory-plan.js';
 import { ALL_SCHEMAS } from '../ops/index.js';
 import { inferGraph } from '../ops/infer-graph.js';
 import { OpRegistry } from '../ops/registry.js';
@@ -39,24 +42,78 @@ export interface InspectReport {
   metadata: Record<string, string>;
   /** Why the model does not load for running (shapes then come from the op schemas alone). */
   loadError?: string;
+  /** The arena plan of the intermediates of the optimized graph, as the session runs it (`--memory`). */
+  memory?: MemoryReport;
+  /** Where each node runs (`--placement`); absent when the model does not load. */
+  placement?: PlacementReport;
+}
+
+/** `inspect --memory`: intermediates planned into one arena, from static shapes. */
+export interface MemoryReport {
+  /** Symbolic dims, each taken as 1 (batch 1). */
+  assumedDims: string[];
+  /** Intermediates planned (values produced by nodes, graph outputs included). */
+  values: number;
+  /** Bytes if every intermediate had its own buffer. */
+  totalBytes: number;
+  /** Arena bytes (greedy by size, in-place reuse for elementwise and reshape-like ops, 64-byte aligned). */
+  peakBytes: number;
+  /** Most bytes live at one step: the lower bound for any arena of this schedule. */
+  liveBytes: number;
+  /** Outputs written over a dying input. */
+  inPlace: number;
+  /** Intermediates of unknown shape or dtype, not counted. */
+  unknown: number;
+}
+
+/** `inspect --placement`: the backend of every top-level node and why. */
+export interface PlacementReport {
+  nodes: { node: string; opType: string; backend: string; cause: string }[];
+  /** Nodes per backend, in the order backends first appear. */
+  counts: Record<string, number>;
+  /** Why there is no placement (the model does not load for running). */
+  unavailable?: string;
+}
+
+/** What `inspectModel` adds to the basic report. */
+export interface InspectOptions {
+  /** Plan the arena of the intermediates. */
+  memory?: boolean;
+  /** Report where each node runs. */
+  placement?: boolean;
 }
 
 /**
- * Inspects a model. Shapes come from loading it as a session; when that fails (for example an
- * unsupported op) the file is only decoded and the reason is recorded in `loadError`.
+ * Inspects a model. Shapes come from loading it as a session without optimizations (the report
+ * describes the model as stored); `memory` and `placement` come from a session with the default
+ * optimizations, as it would run. When loading fails (for example an unsupported op) the file is
+ * only decoded, the reason is recorded in `loadError`, and the memory plan uses the stored graph.
  * @throws OptiflowError `io_error` (missing file), `invalid_model` (undecodable file).
  */
-export async function inspectModel(model: string): Promise<InspectReport> {
+export async function inspectModel(model: string, options: InspectOptions = {}): Promise<InspectReport> {
   const src = resolveModel(model);
   let graph: Graph;
   let loadError: string | undefined;
+  let placement: PlacementReport | undefined;
+  let memory: MemoryReport | undefined;
   try {
-    graph = (await createSession(src)).graph;
+    // The model as stored (shapes inferred); what runs (optimized, placed) only when asked for.
+    const session = await createSession(src, { graphOptimizationLevel: 'disabled' });
+    graph = session.graph;
+    await session.release();
+    if (options.memory || options.placement) {
+      const optimized = await createSession(src);
+      if (options.placement) placement = placementReport(optimized.placements);
+      if (options.memory) memory = memoryReport(optimized.graph);
+      await optimized.release();
+    }
   } catch (e) {
     if (!isOptiflowError(e) || (e.code !== 'unsupported_op' && e.code !== 'opset_out_of_range')) throw e;
     loadError = `${e.code}: ${e.message}`;
+    if (options.placement) placement = { nodes: [], counts: {}, unavailable: loadError };
     graph = importOnnx(modelBytes(src), { source: src.name });
     inferWithSchemas(graph);
+    if (options.memory) memory = memoryReport(graph);
   }
   const hist = new Map<string, number>();
   let nodes = 0;
@@ -91,7 +148,76 @@ export async function inspectModel(model: string): Promise<InspectReport> {
     inputs: graph.inputs.map(io), outputs: graph.outputs.map(io),
     ops: [...hist].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])), nodes,
     parameters, parameterBytes, flops, flopsSkipped: skipped, metadata: { ...md.props }, loadError,
+    memory, placement,
   };
+}
+
+/** Bytes per element as the runtime stores each dtype (sub-byte types take a byte); `string` has no fixed size. */
+const ELEMENT_BYTES: Readonly<Record<DType, number | undefined>> = {
+  float32: 4, float16: 2, bfloat16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4,
+  int64: 8, uint64: 8, bool: 1, string: undefined, int4: 1, uint4: 1, int2: 1, uint2: 1, float8e4m3fn: 1,
+  float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1, float8e8m0: 1, float4e2m1: 1, complex64: 8, complex128: 16,
+};
+
+/**
+ * Plans the arena of `g`'s top-level intermediates from `g.valueInfo` (symbolic dims taken as 1)
+ * with {@link planArena}, in the order the executor runs the nodes.
+ */
+export function memoryReport(g: Graph): MemoryReport {
+  const sizes = new Map<string, number>();
+  const assumed = new Set<string>();
+  let unknown = 0;
+  for (const n of g.nodes) {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const v = g.valueInfo.get(o) ?? g.outputs.find((x) => x.name === o);
+      const width = v?.dtype ? ELEMENT_BYTES[v.dtype] : undefined;
+      if (!v?.shape || width === undefined || (v.kind && v.kind !== 'tensor')) { unknown++; continue; }
+      for (const d of v.shape) if (typeof d === 'string') assumed.add(d);
+      sizes.set(o, width * sizeOf(v.shape.map((d) => (typeof d === 'number' ? d : 1))));
+    }
+  }
+  const plan = planArena(g.nodes, sizes, g.outputs.map((o) => o.name), { inPlace: elementwiseInPlace });
+  return {
+    assumedDims: [...assumed].sort(), values: plan.offsets.size, totalBytes: plan.totalBytes,
+    peakBytes: plan.peakBytes, liveBytes: plan.liveBytes, inPlace: plan.inPlace.length, unknown,
+  };
+}
+
+/** Per-node placement rows and per-backend counts. */
+export function placementReport(placements: readonly { node: string; opType: string; backend: string; cause: string }[]): PlacementReport {
+  const counts: Record<string, number> = {};
+  for (const p of placements) counts[p.backend] = (counts[p.backend] ?? 0) + 1;
+  return { nodes: placements.map((p) => ({ node: p.node, opType: p.opType, backend: p.backend, cause: p.cause })), counts };
+}
+
+/** Bytes with a binary-free metric suffix (`12.35 MB`). */
+export function bytesText(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(2)} kB`;
+  return `${n} B`;
+}
+
+function formatMemory(m: MemoryReport, lines: string[]): void {
+  const batch = m.assumedDims.length ? `symbolic dims ${m.assumedDims.join(', ')} taken as 1 (batch 1)` : 'all dims static';
+  const pct = (x: number) => (m.totalBytes ? `${((100 * x) / m.totalBytes).toFixed(1)}%` : '-');
+  lines.push(`memory:     intermediates of the optimized graph planned in one arena; ${batch}`);
+  lines.push(`  intermediates  ${bytesText(m.totalBytes)} in ${m.values} values (one buffer each)`);
+  lines.push(`  arena peak     ${bytesText(m.peakBytes)} = ${pct(m.peakBytes)} of that, ratio ${m.peakBytes ? (m.totalBytes / m.peakBytes).toFixed(2) : '-'}x (greedy by size, ${m.inPlace} in-place reuses)`);
+  lines.push(`  live at once   ${bytesText(m.liveBytes)} = ${pct(m.liveBytes)} (lower bound for this schedule)`);
+  if (m.unknown) lines.push(`  not counted    ${m.unknown} values of unknown shape or dtype`);
+}
+
+function formatPlacement(p: PlacementReport, lines: string[]): void {
+  if (p.unavailable) { lines.push(`placement:  none, the model does not load for running (${p.unavailable})`); return; }
+  lines.push('placement:');
+  const wn = Math.max(4, ...p.nodes.map((x) => x.node.length));
+  const wo = Math.max(2, ...p.nodes.map((x) => x.opType.length));
+  const wb = Math.max(7, ...p.nodes.map((x) => x.backend.length));
+  lines.push(`  ${'node'.padEnd(wn)}  ${'op'.padEnd(wo)}  ${'backend'.padEnd(wb)}  why`);
+  for (const x of p.nodes) lines.push(`  ${x.node.padEnd(wn)}  ${x.opType.padEnd(wo)}  ${x.backend.padEnd(wb)}  ${x.cause}`);
+  lines.push(`  per backend: ${Object.entries(p.counts).map(([b, c]) => `${b} ${c}`).join(', ')}`);
 }
 
 /**
@@ -109,9 +235,16 @@ function inferWithSchemas(g: Graph): void {
   inferGraph(g, schemas);
 }
 
+/** Ops whose FLOPs are counted, by `domain::opType`: the optimizer's fused forms count as their base op. */
+const FLOP_OPS: Readonly<Record<string, 'Conv' | 'ConvTranspose' | 'MatMul' | 'Gemm'>> = {
+  Conv: 'Conv', ConvTranspose: 'ConvTranspose', MatMul: 'MatMul', Gemm: 'Gemm',
+  'optiflow::FusedConv': 'Conv', 'optiflow::FusedGemm': 'Gemm', 'optiflow::FusedMatMul': 'MatMul',
+};
+
 /**
- * FLOPs (2 x multiply-accumulates) of Conv, ConvTranspose, MatMul and Gemm for one example,
- * from the shapes known statically; symbolic dims count as 1. Other ops are not counted.
+ * FLOPs (2 x multiply-accumulates) of Conv, ConvTranspose, MatMul and Gemm (and their fused
+ * `optiflow` forms) for one example, from the shapes known statically; symbolic dims count as 1.
+ * Other ops are not counted.
  */
 export function estimateFlops(g: Graph): { flops: number; skipped: number } {
   const shapeOf = (name: string): number[] | undefined => {
@@ -123,17 +256,18 @@ export function estimateFlops(g: Graph): { flops: number; skipped: number } {
   let macs = 0;
   let skipped = 0;
   for (const n of g.nodes) {
-    if (n.domain !== '' || !['Conv', 'ConvTranspose', 'MatMul', 'Gemm'].includes(n.opType)) continue;
+    const op = FLOP_OPS[n.domain ? `${n.domain}::${n.opType}` : n.opType];
+    if (!op) continue;
     const a = shapeOf(n.inputs[0] ?? '');
     const w = shapeOf(n.inputs[1] ?? '');
     const y = shapeOf(n.outputs[0] ?? '');
     let m: number | undefined;
-    if (n.opType === 'Conv' && w && y && w.length >= 3) m = sizeOf(y) * sizeOf(w.slice(1));
-    else if (n.opType === 'ConvTranspose' && w && a && w.length >= 3) m = sizeOf(a) * sizeOf(w.slice(1));
-    else if (n.opType === 'MatMul' && y && (a || w)) {
+    if (op === 'Conv' && w && y && w.length >= 3) m = sizeOf(y) * sizeOf(w.slice(1));
+    else if (op === 'ConvTranspose' && w && a && w.length >= 3) m = sizeOf(a) * sizeOf(w.slice(1));
+    else if (op === 'MatMul' && y && (a || w)) {
       const k = a ? a[a.length - 1] : w!.length >= 2 ? w![w!.length - 2] : w![0];
       m = k === undefined ? undefined : sizeOf(y) * k;
-    } else if (n.opType === 'Gemm' && y && a && a.length === 2) {
+    } else if (op === 'Gemm' && y && a && a.length === 2) {
       const transA = n.attributes.get('transA');
       m = sizeOf(y) * a[transA?.type === 'int' && transA.value ? 0 : 1]!;
     }
@@ -179,6 +313,8 @@ export function formatInspect(r: InspectReport): string {
     lines.push('metadata:');
     for (const [k, v] of md) lines.push(`  ${k}: ${v}`);
   }
+  if (r.memory) formatMemory(r.memory, lines);
+  if (r.placement) formatPlacement(r.placement, lines);
   return `${lines.join('\n')}\n`;
 }
 
@@ -188,8 +324,10 @@ export function registerInspect(program: Command): void {
     .description('show inputs, outputs, opsets, op histogram, parameters, FLOPs and metadata of a model')
     .argument('<model>', 'an .onnx file or a built-in model name (see `optiflow zoo`)')
     .option('--json', 'print the report as JSON')
-    .action(async (model: string, o: { json?: boolean }) => {
-      const r = await inspectModel(model);
+    .option('--memory', 'plan the intermediates into one arena: peak bytes vs the sum of all intermediates (batch 1)')
+    .option('--placement', 'the backend that runs each node, why the others declined, and nodes per backend')
+    .action(async (model: string, o: { json?: boolean; memory?: boolean; placement?: boolean }) => {
+      const r = await inspectModel(model, { memory: o.memory, placement: o.placement });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatInspect(r));
     });
 }

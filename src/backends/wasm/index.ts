@@ -10,6 +10,7 @@ import { resolveAttrs, type AttrSpecs, type OpSchema } from '../../ops/schema.js
 import type { AnyWasmKernel } from './kernel.js';
 import { loadWasmModule } from './loader.js';
 import { WasmRuntime } from './runtime.js';
+import { defaultThreadCount, MAX_THREADS, ThreadPool } from './thread-pool.js';
 import { WASM_KERNELS } from './manifest.js';
 
 /** Options of {@link createWasmBackend}. */
@@ -27,7 +28,16 @@ export interface WasmBackendOptions {
 export async function createWasmBackend(options: WasmBackendOptions = { intraOpNumThreads: 1 }): Promise<Backend> {
   const { module, variant } = await loadWasmModule(options.variant);
   const rt = WasmRuntime.create(module, variant);
-  return wasmBackend(rt, WASM_KERNELS);
+  const backend = wasmBackend(rt, WASM_KERNELS);
+  const threads = Math.min(MAX_THREADS, options.intraOpNumThreads || await defaultThreadCount());
+  if (threads > 1) {
+    // Workers start on the first kernel call worth splitting; dispose() stops them.
+    const pool = await ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads });
+    rt.parallelFor = pool.parallelFor;
+    const disposeKernels = backend.dispose!;
+    backend.dispose = async () => { await disposeKernels(); await pool.dispose(); };
+  }
+  return backend;
 }
 
 /** Binds a kernel manifest to a runtime: the backend object the session uses. */
