@@ -113,28 +113,38 @@ export async function runCase(dir: string, suite: string, options: CaseOptions =
       if (isOptiflowError(e) && (e.code === 'unsupported_op' || e.code === 'opset_out_of_range')) return done('unsupported', e.message);
       throw e;
     }
-    const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
-    for (const s of sets) {
-      const sdir = join(dir, s);
-      const feeds: Record<string, DecodedValue> = {};
-      session.graph.inputs.forEach((v, i) => {
-        const f = join(sdir, `input_${i}.pb`);
-        if (existsSync(f)) feeds[v.name] = decodeValue(v, f);
-      });
-      const outs = await session.runValues(feeds as never);
-      for (let i = 0; i < session.outputNames.length; i++) {
-        const f = join(sdir, `output_${i}.pb`);
-        if (!existsSync(f)) continue;
-        const want = decodeValue(session.graph.outputs[i]!, f);
-        const diff = compareValues(outs[session.outputNames[i]!] ?? null, want);
-        if (diff) return done('failed', `${s} output ${i} '${session.outputNames[i]}': ${diff}`);
-      }
+    try {
+      return await checkDataSets(dir, session, done);
+    } finally {
+      await session.release();
     }
-    return done('passed');
   } catch (e) {
     if (isOptiflowError(e) && (e.code === 'unsupported_op' || e.code === 'opset_out_of_range')) return done('unsupported', e.message);
     return done('error', (e as Error).message ?? String(e));
   }
+}
+
+/** Runs every `test_data_set_*` of `dir` through `session` against its expected outputs. */
+async function checkDataSets(dir: string, session: InferenceSession,
+  done: (status: CaseResult['status'], message?: string) => CaseResult): Promise<CaseResult> {
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+  for (const s of sets) {
+    const sdir = join(dir, s);
+    const feeds: Record<string, DecodedValue> = {};
+    session.graph.inputs.forEach((v, i) => {
+      const f = join(sdir, `input_${i}.pb`);
+      if (existsSync(f)) feeds[v.name] = decodeValue(v, f);
+    });
+    const outs = await session.runValues(feeds as never);
+    for (let i = 0; i < session.outputNames.length; i++) {
+      const f = join(sdir, `output_${i}.pb`);
+      if (!existsSync(f)) continue;
+      const want = decodeValue(session.graph.outputs[i]!, f);
+      const diff = compareValues(outs[session.outputNames[i]!] ?? null, want);
+      if (diff) return done('failed', `${s} output ${i} '${session.outputNames[i]}': ${diff}`);
+    }
+  }
+  return done('passed');
 }
 
 /**
@@ -151,6 +161,18 @@ async function runDifferential(dir: string, bytes: Uint8Array, options: CaseOpti
   const providers = options.executionProviders;
   const ref = await InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: 'disabled' });
   const opt = await InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: level });
+  try {
+    return await compareDifferential(dir, bytes, options, onApplied, ref, opt);
+  } finally {
+    await ref.release();
+    await opt.release();
+  }
+}
+
+async function compareDifferential(dir: string, bytes: Uint8Array, options: CaseOptions, onApplied: (a: string[]) => void,
+  ref: InferenceSession, opt: InferenceSession): Promise<{ status: CaseResult['status']; message: string } | undefined> {
+  const level = options.level ?? 'all';
+  const providers = options.executionProviders;
   const r = await optimize(bytes, { level, executionProviders: providers }, BUILTIN_BACKENDS, DEFAULT_PROVIDERS);
   onApplied(r.applied);
   let file: InferenceSession | string;
@@ -160,6 +182,15 @@ async function runDifferential(dir: string, bytes: Uint8Array, options: CaseOpti
     if (!isOptiflowError(e) || e.code !== 'invalid_argument') throw e;
     file = `the optimized model cannot be exported: ${e.message}`;
   }
+  try {
+    return await compareSets(dir, level, ref, opt, file);
+  } finally {
+    if (typeof file !== 'string') await file.release();
+  }
+}
+
+async function compareSets(dir: string, level: string, ref: InferenceSession, opt: InferenceSession,
+  file: InferenceSession | string): Promise<{ status: CaseResult['status']; message: string } | undefined> {
   const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
   const feedSets = sets.map((s) => {
     const feeds: Record<string, DecodedValue> = {};
