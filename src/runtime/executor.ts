@@ -70,8 +70,20 @@ export class Plan {
     const env = new Map<string, RuntimeValue>();
     const lookup = (name: string): RuntimeValue | undefined =>
       env.get(name) ?? feeds.get(name) ?? this.graph.initializers.get(name) ?? outer?.get(name);
+    // A value crossing from a backend that owns its memory to another backend (or into a
+    // subgraph) is copied out once per run: the owner frees or reuses its memory when the value
+    // dies, while a kernel elsewhere may keep a view of it (Identity, sequences).
+    const crossed = new Map<string, RuntimeValue>();
+    const lookupFor = (name: string, reader: Backend | undefined): RuntimeValue | undefined => {
+      const v = lookup(name);
+      const owner = v !== undefined && env.has(name) ? this.producers.get(name) : undefined;
+      if (!owner?.exportValue || owner === reader) return v;
+      let c = crossed.get(name);
+      if (!c) { c = owner.exportValue(v!); crossed.set(name, c); }
+      return c;
+    };
     const scope: ReadonlyMap<string, RuntimeValue> = {
-      get: lookup, has: (k: string) => lookup(k) !== undefined,
+      get: (k: string) => lookupFor(k, undefined), has: (k: string) => lookup(k) !== undefined,
     } as ReadonlyMap<string, RuntimeValue>;
     const runSubgraph: SubgraphRunner = async (g, subFeeds) => {
       let p = this.subplans.get(g);
@@ -85,7 +97,7 @@ export class Plan {
         const n = st.node;
         const inputs = n.inputs.map((x, k) => {
           if (!x) return undefined;
-          const t = lookup(x);
+          const t = lookupFor(x, st.backend);
           if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
           return t;
         });
@@ -120,6 +132,7 @@ export class Plan {
         for (const name of this.releases[i]!) {
           const v = env.get(name);
           env.delete(name);
+          crossed.delete(name);
           const b = this.producers.get(name);
           if (v && b?.release) b.release(v);
         }

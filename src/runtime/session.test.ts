@@ -24,7 +24,11 @@ test('session exposes names and metadata, runs, and reports placement', async ()
   const out = await s.run({ x: new Tensor('float32', [-1, 2, -3, 4, 0, -0.5], [2, 3]) });
   assert.deepEqual(Array.from(out.y!.data as Float32Array), [0, 2, 0, 4, 0, 0]);
   assert.deepEqual(out.y!.dims, [2, 3]);
-  assert.deepEqual(s.placements.map((p) => [p.node, p.backend]), [['relu0', 'js']]);
+  // Default providers: wasm first, js as the fallback.
+  assert.deepEqual(s.placements.map((p) => [p.node, p.backend]), [['relu0', 'wasm']]);
+  await s.release();
+  const js = await InferenceSession.create(reluModel(), { executionProviders: ['js'] });
+  assert.deepEqual(js.placements.map((p) => [p.node, p.backend]), [['relu0', 'js']]);
 });
 
 test('run validates feeds: missing, unknown, dtype, rank, fixed dim', async () => {
