@@ -6,19 +6,14 @@
  * each node would run, and the optimized model as standard ONNX bytes.
  * @module
  */
-import type { Backend, BackendFactory } from '../backends/backend.js';
 import { exportOnnx } from '../exporters/onnx/export.js';
 import { cloneGraph } from '../exporters/onnx/export-standard.js';
 import { OptiflowError } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
-import { importOnnx } from '../importers/onnx/import.js';
-import { ALL_SCHEMAS } from '../ops/index.js';
-import { checkOps, inferGraph } from '../ops/infer-graph.js';
-import { OpRegistry } from '../ops/registry.js';
 import { placeNodes, type Placement } from '../partition/placement.js';
-import { optimizeGraph, type OptimizationLevel } from '../passes/pipelines.js';
-import { nodeEvaluator, replacementOracle } from './evaluate.js';
-import { loadModelBytes } from './load.js';
+import type { OptimizationLevel } from '../passes/pipelines.js';
+import type { BackendFactory } from '../backends/backend.js';
+import { LEVELS, loadGraph, optimizeLoaded, startBackends } from './prepare.js';
 
 /** Options of {@link optimize}; names follow `SessionOptions`. */
 export interface OptimizeOptions {
@@ -52,9 +47,6 @@ export interface OptimizeResult {
   bytes(): Uint8Array;
 }
 
-const REGISTRY = new OpRegistry(ALL_SCHEMAS);
-const LEVELS: readonly OptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
-
 /**
  * Optimizes a model at `level` for the given backends, without preparing it to run.
  * @param model a file path (Node.js; external data is read next to it) or the bytes of an `.onnx` file
@@ -72,44 +64,16 @@ export async function optimize(model: string | Uint8Array | ArrayBuffer, options
   if (!LEVELS.includes(level)) {
     throw new OptiflowError('invalid_argument', `level must be disabled, basic, extended or all; got '${String(level)}'`);
   }
-  const requested = options.executionProviders?.map((p) => (typeof p === 'string' ? p : p.name));
-  const names = requested ?? [...defaultProviders];
-  if (names.length === 0) throw new OptiflowError('invalid_argument', 'executionProviders is empty');
-  for (const n of names) {
-    if (!backendFactories[n]) throw new OptiflowError('invalid_argument', `unknown execution provider '${n}'; available: ${Object.keys(backendFactories).join(', ')}`);
-  }
-  const { bytes, source, readExternal } = await loadModelBytes(model);
-  const graph = importOnnx(bytes, { source, readExternal });
-  for (const v of [...graph.inputs, ...graph.outputs]) {
-    if (v.kind === 'map' || v.kind === 'sparse') {
-      throw new OptiflowError('unsupported_op', `graph value '${v.name}' is a ${v.kind}; only tensors are supported`, [source]);
-    }
-  }
-  let schemas = checkOps(graph, REGISTRY, [source]);
-  inferGraph(graph, schemas);
+  const loaded = await loadGraph(model);
+  const { graph, source } = loaded;
   const original = cloneGraph(graph);
-  const backends: Backend[] = [];
-  for (const n of names) {
-    try {
-      backends.push(await backendFactories[n]!({ intraOpNumThreads: 0 }));
-    } catch (e) {
-      // As in the session: a default provider this engine cannot start is skipped; a requested one is an error.
-      if (requested) throw e;
-    }
-  }
-  if (backends.length === 0) throw new OptiflowError('invalid_argument', `none of the execution providers ${names.join(', ')} could start`);
-  let applied: string[] = [];
+  const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories, { intraOpNumThreads: 1 });
+  let applied: string[];
   let placements: Placement[];
   try {
-    if (level !== 'disabled') {
-      applied = optimizeGraph(graph, level, {
-        evaluate: nodeEvaluator(graph, backends, REGISTRY), registry: REGISTRY,
-        canReplace: replacementOracle(graph, backends, REGISTRY),
-      });
-      schemas = checkOps(graph, REGISTRY, [source]);
-      inferGraph(graph, schemas);
-    }
-    const placed = placeNodes(graph, backends, schemas);
+    const r = optimizeLoaded(loaded, level, backends);
+    applied = r.applied;
+    const placed = placeNodes(graph, backends, r.schemas);
     placements = graph.nodes.map((n) => placed.get(n)!.placement);
   } catch (e) {
     throw e instanceof OptiflowError ? e.within(source) : e;

@@ -8,16 +8,10 @@ import type { DType } from '../ir/dtype.js';
 import { OptiflowError } from '../ir/errors.js';
 import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
 import { isTensorValue, type RuntimeValue, type TensorData } from '../ir/tensor-data.js';
-import { importOnnx } from '../importers/onnx/import.js';
-import { checkOps, inferGraph } from '../ops/infer-graph.js';
-import { OpRegistry } from '../ops/registry.js';
-import { ALL_SCHEMAS } from '../ops/index.js';
 import type { Placement } from '../partition/placement.js';
 import { Plan } from './executor.js';
 import { Tensor } from './tensor.js';
-import { loadModelBytes } from './load.js';
-import { layoutOracle, nodeEvaluator, replacementOracle } from './evaluate.js';
-import { optimizeGraph } from '../passes/pipelines.js';
+import { loadGraph, optimizeLoaded, startBackends } from './prepare.js';
 
 /** Session options; names follow onnxruntime's `InferenceSession.SessionOptions`. */
 export interface SessionOptions {
@@ -63,8 +57,6 @@ export type ReturnType = Record<string, Tensor>;
  */
 export type SessionValue = Tensor | TensorData | readonly (Tensor | TensorData)[] | null;
 
-const REGISTRY = new OpRegistry(ALL_SCHEMAS);
-
 /** An ONNX model loaded, checked, placed on backends and ready to run. */
 export class InferenceSession {
   /** Names of the graph inputs (initializers excluded), in declared order. */
@@ -96,52 +88,20 @@ export class InferenceSession {
    */
   static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {},
     backendFactories: Readonly<Record<string, BackendFactory>> = {}, defaultProviders: readonly string[] = ['js']): Promise<InferenceSession> {
-    const { bytes, source, readExternal } = await loadModelBytes(model);
-    const graph = importOnnx(bytes, { source, readExternal });
-    for (const v of [...graph.inputs, ...graph.outputs]) {
-      if (v.kind === 'map' || v.kind === 'sparse') {
-        throw new OptiflowError('unsupported_op', `graph value '${v.name}' is a ${v.kind}; only tensors are supported`, [source]);
-      }
-    }
-    const schemas = checkOps(graph, REGISTRY, [source]);
-    inferGraph(graph, schemas);
     const threads = options.intraOpNumThreads ?? 0;
     if (!Number.isInteger(threads) || threads < 0) {
       throw new OptiflowError('invalid_argument', `intraOpNumThreads must be a non-negative integer, got ${String(options.intraOpNumThreads)}`);
     }
-    const interOp = options.interOpNumThreads ?? 0;
-    const requested = options.executionProviders?.map((p) => (typeof p === 'string' ? p : p.name));
-    const names = requested ?? [...defaultProviders];
-    if (names.length === 0) throw new OptiflowError('invalid_argument', 'executionProviders is empty');
-    const backends: Backend[] = [];
-    for (const n of names) {
-      const f = backendFactories[n];
-      if (!f) throw new OptiflowError('invalid_argument', `unknown execution provider '${n}'; available: ${Object.keys(backendFactories).join(', ')}`);
-      try {
-        backends.push(await f({ intraOpNumThreads: threads, interOpNumThreads: interOp }));
-      } catch (e) {
-        // A default provider this engine cannot start (no WebAssembly SIMD) is skipped; a requested one is an error.
-        if (requested) throw e;
-      }
-    }
-    if (backends.length === 0) throw new OptiflowError('invalid_argument', `none of the execution providers ${names.join(', ')} could start`);
-    const level = options.graphOptimizationLevel ?? 'all';
-    if (!['disabled', 'basic', 'extended', 'all'].includes(level)) {
-      throw new OptiflowError('invalid_argument', `graphOptimizationLevel must be disabled, basic, extended or all; got '${String(level)}'`);
-    }
+    const loaded = await loadGraph(model);
+    const { graph, source } = loaded;
+    const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories,
+      { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0 });
     let plan: Plan;
     try {
-      if (level !== 'disabled') {
-        optimizeGraph(graph, level, {
-          evaluate: nodeEvaluator(graph, backends, REGISTRY), registry: REGISTRY,
-          canReplace: replacementOracle(graph, backends, REGISTRY),
-          preferredLayout: layoutOracle(graph, backends, REGISTRY),
-        });
-      }
-      const optimized = level === 'disabled' ? schemas : checkOps(graph, REGISTRY, [source]);
-      if (level !== 'disabled') inferGraph(graph, optimized);
-      plan = new Plan(graph, backends, optimized, graph.opsets);
+      const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);
+      plan = new Plan(graph, backends, schemas, graph.opsets);
     } catch (e) {
+      for (const b of backends) await b.dispose?.();
       throw e instanceof OptiflowError ? e.within(source) : e;
     }
     if (options.enableProfiling) plan.profile = new Map();
