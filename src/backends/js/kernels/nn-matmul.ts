@@ -51,20 +51,44 @@ function intMatmul(dtype: DType, a: TensorData, b: TensorData, m: number, n: num
   return res;
 }
 
+/** Sizes of a numpy-style (ONNX MatMul) product of A `ad` and B `bd`. */
+export interface MatMulGeometry {
+  /** Rows of each product (1 for 1-D A). */
+  m: number;
+  /** Shared dimension. */
+  k: number;
+  /** Columns of each product (1 for 1-D B). */
+  n: number;
+  /** Batch dims of A and B (before broadcasting). */
+  batchA: readonly number[];
+  batchB: readonly number[];
+  /** Broadcast batch dims of the output. */
+  outBatch: number[];
+  /** Number of products (product of `outBatch`). */
+  count: number;
+}
+
+/**
+ * ONNX MatMul geometry: 1-D A is `[1, K]`, 1-D B is `[K, 1]`, batch dims broadcast (dims already
+ * checked by the schema's inference). Source: ONNX MatMul spec (numpy.matmul semantics).
+ */
+export function matmulGeometry(ad: readonly number[], bd: readonly number[]): MatMulGeometry {
+  const a2 = ad.length === 1 ? [1, ad[0]!] : ad;
+  const b2 = bd.length === 1 ? [bd[0]!, 1] : bd;
+  const m = a2[a2.length - 2]!; const k = a2[a2.length - 1]!; const n = b2[b2.length - 1]!;
+  const batchA = a2.slice(0, -2); const batchB = b2.slice(0, -2);
+  const rank = Math.max(batchA.length, batchB.length);
+  const outBatch: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = batchA[i - rank + batchA.length] ?? 1; const y = batchB[i - rank + batchB.length] ?? 1;
+    outBatch.push(x === 1 ? y : x);
+  }
+  return { m, k, n, batchA, batchB, outBatch, count: outBatch.reduce((p, q) => p * q, 1) };
+}
+
 const matmul = defineKernel(MatMul, {
   run: ({ inputs: [at, bt], outputs: [o] }) => {
-    const ad = at!.dims; const bd = bt!.dims;
-    const a2 = ad.length === 1 ? [1, ad[0]!] : ad;
-    const b2 = bd.length === 1 ? [bd[0]!, 1] : bd;
-    const m = a2[a2.length - 2]!; const k = a2[a2.length - 1]!; const n = b2[b2.length - 1]!;
-    const batchA = a2.slice(0, -2); const batchB = b2.slice(0, -2);
-    const rank = Math.max(batchA.length, batchB.length);
-    const outBatch: number[] = [];
-    for (let i = 0; i < rank; i++) {
-      const x = batchA[i - rank + batchA.length] ?? 1; const y = batchB[i - rank + batchB.length] ?? 1;
-      outBatch.push(x === 1 ? y : x);
-    }
-    const count = outBatch.reduce((p, q) => p * q, 1);
+    const { m, k, n, batchA, batchB, outBatch, count } = matmulGeometry(at!.dims, bt!.dims);
     const shape = o!.shape!;
     const bIs2d = batchB.every((d) => d === 1);
     const aIdx = broadcastOffsets(outBatch, batchA); const bIdx = broadcastOffsets(outBatch, batchB);

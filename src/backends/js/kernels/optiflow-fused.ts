@@ -19,6 +19,7 @@ import { defineKernel, type AnyKernel } from '../../backend.js';
 import { broadcastOffsets, out } from '../util.js';
 import { conv3, convCompute, type Conv3 } from './nn-conv.js';
 import { gemmFor, type FloatArray } from './nn-gemm.js';
+import { matmulGeometry } from './nn-matmul.js';
 import { computeBuffer, computeView, finish, spatialRankSupport } from './nn-util.js';
 import { applyEpilogue } from './optiflow-fused-epilogue.js';
 
@@ -147,19 +148,8 @@ const fusedMatMul = defineKernel(FusedMatMul, {
     act: resolveActivation(node, attrs.activation, attrs.activation_params), b: constView(b), bias: constView(bias),
   }),
   run: ({ node, state, inputs: [at, bt, biasT], outputs: [o] }) => {
-    const ad = at!.dims; const bd = bt!.dims;
-    // numpy matmul: 1-D A is [1, K], 1-D B is [K, 1]; batch dims broadcast.
-    const a2 = ad.length === 1 ? [1, ad[0]!] : ad;
-    const b2 = bd.length === 1 ? [bd[0]!, 1] : bd;
-    const m = a2[a2.length - 2]!; const k = a2[a2.length - 1]!; const n = b2[b2.length - 1]!;
-    const batchA = a2.slice(0, -2); const batchB = b2.slice(0, -2);
-    const rank = Math.max(batchA.length, batchB.length);
-    const outBatch: number[] = [];
-    for (let i = 0; i < rank; i++) {
-      const x = batchA[i - rank + batchA.length] ?? 1; const z = batchB[i - rank + batchB.length] ?? 1;
-      outBatch.push(x === 1 ? z : x);
-    }
-    const count = outBatch.reduce((p, q) => p * q, 1);
+    const bd = bt!.dims;
+    const { m, k, n, batchA, batchB, outBatch, count } = matmulGeometry(at!.dims, bd);
     const shape = o!.shape!;
     const bias = state.bias ?? constView(biasT);
     const last = shape[shape.length - 1];
