@@ -133,6 +133,14 @@ export interface Backend {
   /** Frees everything the backend holds (workers, memory); called by `session.release()`. */
   dispose?(): void | Promise<void>;
   /**
+   * A session run starts (the executor calls it once per top-level run, before the first kernel;
+   * runs may overlap when `run` is called again before the previous one resolves). A backend with
+   * worker threads keeps them ready between kernels until the matching {@link Backend.endRun}.
+   */
+  beginRun?(): void;
+  /** The run started by {@link Backend.beginRun} ended (also when it failed). */
+  endRun?(): void;
+  /**
    * The image layout this backend runs `q.node` (a Conv) fastest in; omitted = NCHW. The layout
    * pass turns regions of such nodes into NHWC with transposes only at the region's edges.
    */

@@ -91,6 +91,9 @@ export class Plan {
       const r = await p.run(subFeeds, scope);
       return g.outputs.map((o) => r.get(o.name)!);
     };
+    // A top-level run tells the backends it is in progress (thread pools keep their workers ready).
+    const top = outer === undefined;
+    if (top) for (const b of this.backends) b.beginRun?.();
     try {
       for (let i = 0; i < this.steps.length; i++) {
         const st = this.steps[i]!;
@@ -141,6 +144,8 @@ export class Plan {
       // Hand backend-owned memory back before reporting the failure.
       for (const [name, v] of env) this.producers.get(name)?.release?.(v);
       throw e;
+    } finally {
+      if (top) for (const b of this.backends) b.endRun?.();
     }
     const result = new Map<string, RuntimeValue>();
     for (const o of this.graph.outputs) {

@@ -34,6 +34,8 @@ export async function createWasmBackend(options: WasmBackendOptions = { intraOpN
     // Workers start on the first kernel call worth splitting; dispose() stops them.
     const pool = await ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads });
     rt.parallelFor = pool.parallelFor;
+    backend.beginRun = () => pool.beginRun();
+    backend.endRun = () => pool.endRun();
     const disposeKernels = backend.dispose!;
     backend.dispose = async () => { await disposeKernels(); await pool.dispose(); };
   }

@@ -26,6 +26,11 @@ export const CTRL = {
   /** Bytes of the error message. */
   ERROR_LEN: 9,
   /**
+   * Session runs in progress (`ThreadPool.beginRun` / `endRun`): while > 0 idle workers poll for
+   * `hotSpinMicros` instead of `spinMicros` before sleeping.
+   */
+  HOT: 10,
+  /**
    * Start of the per-worker slots: worker w (1..T-1) runs [ctrl[RANGES + 3w], ctrl[RANGES + 3w + 1])
    * when ctrl[RANGES + 3w + 2] equals the job's SEQ (a worker not given the job skips it, so it
    * never reads job data the caller may already be rewriting for the next job).
@@ -85,4 +90,6 @@ export interface WorkerInit {
   id: number;
   /** How long an idle worker polls before it sleeps, in microseconds. */
   spinMicros: number;
+  /** The same while a session run is in progress ({@link CTRL.HOT} > 0). */
+  hotSpinMicros: number;
 }

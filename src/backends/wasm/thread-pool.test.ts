@@ -65,19 +65,55 @@ test('calls below the threshold run on the calling thread and start no workers',
   }
 });
 
-test('a split call that loses to its serial estimate backs off for 1, 2, 4... calls', async () => {
-  const { rt, pool } = await setup(2, 1, true);
+test('split calls that lose to their serial estimate three times in a row make the pool back off for 4, 8... calls', async () => {
+  const { module, variant } = await loadWasmModule();
+  const rt = WasmRuntime.create(module, variant, 4 << 20);
+  // Workers that never sleep: every split call is judged.
+  const pool = await ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads: 2, threshold: 1,
+    spinMicros: 1e7, hotSpinMicros: 1e7 });
+  pool.beginRun();
   try {
     const p = rt.alloc(1024);
     // 64 floats: the caller's half takes nanoseconds, far less than any hand-off to a worker.
     const kinds: string[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 16; i++) {
       const before = pool.stats.parallel;
       pool.parallelFor('copy_f32', [p, p + 512], 64, 64);
       kinds.push(pool.stats.parallel > before ? 'P' : 's');
     }
-    assert.equal(kinds.join(''), 'PsPssPss');
-    assert.equal(pool.stats.backedOff, 3);
+    assert.equal(kinds.join(''), 'PPPssssPssssssss');
+    assert.equal(pool.stats.backedOff, 2);
+    assert.equal(pool.stats.wokeWorkers, 0);
+  } finally {
+    pool.endRun();
+    await pool.dispose();
+  }
+});
+
+test('beginRun wakes sleeping workers and keeps them polling until endRun', async () => {
+  const { module, variant } = await loadWasmModule();
+  const rt = WasmRuntime.create(module, variant, 4 << 20);
+  const pool = await ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads: 2, threshold: 1, adaptive: false,
+    spinMicros: 1, hotSpinMicros: 1e7 });
+  try {
+    const n = 4096;
+    const src = rt.alloc(n * 4);
+    const dst = rt.alloc(n * 4);
+    rt.f32(src, n).fill(5);
+    pool.parallelFor('copy_f32', [src, dst], n, n);
+    // Outside a run the worker sleeps almost at once; the next call wakes it.
+    await new Promise((r) => setTimeout(r, 20));
+    const w0 = pool.stats.wokeWorkers;
+    pool.parallelFor('copy_f32', [src, dst], n, n);
+    assert.equal(pool.stats.wokeWorkers, w0 + 1);
+    pool.beginRun();
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 5; i++) pool.parallelFor('copy_f32', [src, dst], n, n);
+    pool.endRun();
+    // beginRun's notify does not count as a job's wake-up; no call during the run had to wake the worker.
+    assert.equal(pool.stats.wokeWorkers, w0 + 1);
+    assert.deepEqual([...rt.f32(dst, 4)], [5, 5, 5, 5]);
+    assert.equal(rt.f32(dst, n)[n - 1], 5);
   } finally {
     await pool.dispose();
   }

@@ -9,10 +9,16 @@
  * sleeps); it runs its own range, then waits for the others. Idle workers poll the sequence number
  * for a short while (`spinMicros`) and then sleep in `Atomics.wait`, so back-to-back kernels find
  * them awake (waking a sleeping worker costs tens of microseconds, a spinning one well under one).
+ * While a session run is in progress ({@link ThreadPool.beginRun} / {@link ThreadPool.endRun},
+ * called by the executor through the backend) they poll longer (`hotSpinMicros`), so the
+ * JavaScript between two split kernels, or a stretch of small serial ops, does not put them to
+ * sleep and make every op pay a wake-up; a run wakes sleeping workers as it begins.
  * Workers start lazily, on the first call worth splitting, so sessions of small models never
- * start threads. A split call that loses to its serial estimate (workers asleep, or the cores
- * busy with other processes) makes the pool run the next 1, 2, 4... calls on the caller alone. Where threads come from is an adapter ({@link WorkerHost}): Node's
- * `worker_threads` here; Web Workers plug in the same way.
+ * start threads. Several split calls in a row that lose to their serial estimate (the cores busy
+ * with other processes) make the pool run the next 4, 8... 64 calls on the caller alone; calls
+ * that had to wake a sleeping worker are not judged (a wake-up is a one-off, not a busy machine).
+ * Where threads come from is an adapter ({@link WorkerHost}): Node's `worker_threads` here; Web
+ * Workers plug in the same way.
  * Sources: onnxruntime's `ThreadPool` (spin-then-block workers), XNNPACK's pthreadpool
  * (`pthreadpool_parallelize_1d` over contiguous ranges).
  * @module
@@ -45,6 +51,8 @@ export interface ThreadPoolOptions {
   threshold?: number;
   /** How long an idle worker polls for the next job before sleeping, µs (default {@link DEFAULT_SPIN_MICROS}). */
   spinMicros?: number;
+  /** The same during a session run (between {@link ThreadPool.beginRun} and `endRun`), µs (default {@link DEFAULT_HOT_SPIN_MICROS}). */
+  hotSpinMicros?: number;
   /**
    * How long the caller polls for the workers to finish before sleeping, µs (default
    * {@link DEFAULT_CALLER_SPIN_MICROS}); it should exceed the time to wake a sleeping thread, or
@@ -52,9 +60,9 @@ export interface ThreadPoolOptions {
    */
   callerSpinMicros?: number;
   /**
-   * Whether to back off to the calling thread after a split call ran slower than its serial
-   * estimate (default true): on a machine whose cores are busy with other work, splitting only
-   * adds wake-up latency.
+   * Whether to back off to the calling thread after {@link BACKOFF_STRIKES} split calls in a row
+   * ran slower than their serial estimate (default true): on a machine whose cores are busy with
+   * other work, splitting only adds latency.
    */
   adaptive?: boolean;
   /** How long the first parallel call waits for the workers to start, ms (default 30 000). */
@@ -76,11 +84,24 @@ export const DEFAULT_PARALLEL_THRESHOLD = 65536;
  * call pays a wake-up.
  */
 export const DEFAULT_SPIN_MICROS = 200;
-/** Default {@link ThreadPoolOptions.callerSpinMicros}: 100 µs (split work ends within microseconds of the caller's share). */
-export const DEFAULT_CALLER_SPIN_MICROS = 100;
+/**
+ * Default {@link ThreadPoolOptions.hotSpinMicros}: 5 ms. Covers the JavaScript between split
+ * kernels and runs of small serial ops (BERT at batch 1); measured on a quiet 2-core VM, a worker
+ * that slept between kernels made 2 threads no faster than 1 on MobileNet v1 at batch 1.
+ */
+export const DEFAULT_HOT_SPIN_MICROS = 5000;
+/**
+ * Default {@link ThreadPoolOptions.callerSpinMicros}: 1 ms. Split work usually ends within
+ * microseconds of the caller's share, but ranges are not always even (GEMM strips, image
+ * borders), and sleeping costs the caller a wake-up (about 100 µs on the VM measured).
+ */
+export const DEFAULT_CALLER_SPIN_MICROS = 1000;
 
-/** Longest back-off, in calls. */
-const MAX_BACKOFF = 256;
+/** Split calls in a row that must lose to their serial estimate before the pool backs off. */
+export const BACKOFF_STRIKES = 3;
+/** Shortest and longest back-off, in calls. */
+const MIN_BACKOFF = 4;
+const MAX_BACKOFF = 64;
 
 const POOLS = new WeakMap<ParallelFor, ThreadPool>();
 
@@ -105,7 +126,10 @@ export class ThreadPool {
   private readonly fnIndex: Map<string, number>;
   private readonly workers: PoolWorker[] = [];
   private readonly spinMicros: number;
+  private readonly hotSpinMicros: number;
   private readonly callerSpinMicros: number;
+  /** Nested {@link beginRun} calls. */
+  private runs = 0;
   private started = false;
   private disposed = false;
   private ready = false;
@@ -113,9 +137,10 @@ export class ThreadPool {
   private readonly shared: { failure?: Error } = {};
   private busy = false;
   private readonly adaptive: boolean;
-  /** Calls to run serially before splitting again, and the current back-off length. */
+  /** Calls to run serially before splitting again, the current back-off length, and judged losses in a row. */
   private skip = 0;
   private backoff = 0;
+  private strikes = 0;
 
   private constructor(private readonly options: ThreadPoolOptions, private readonly host: WorkerHost) {
     if (!Number.isInteger(options.threads) || options.threads < 2 || options.threads > MAX_THREADS) {
@@ -124,6 +149,7 @@ export class ThreadPool {
     this.threads = options.threads;
     this.threshold = options.threshold ?? DEFAULT_PARALLEL_THRESHOLD;
     this.spinMicros = options.spinMicros ?? DEFAULT_SPIN_MICROS;
+    this.hotSpinMicros = options.hotSpinMicros ?? DEFAULT_HOT_SPIN_MICROS;
     this.callerSpinMicros = options.callerSpinMicros ?? DEFAULT_CALLER_SPIN_MICROS;
     this.adaptive = options.adaptive ?? true;
     this.views = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
@@ -164,6 +190,33 @@ export class ThreadPool {
   }
 
   /**
+   * Marks the start of a session run: until the matching {@link endRun}, idle workers poll for
+   * `hotSpinMicros` before sleeping, and sleeping ones are woken now (their wake-up overlaps the
+   * run's first kernels instead of delaying the first split). Calls nest.
+   */
+  beginRun(): void {
+    const { ctrl } = this.views;
+    this.runs++;
+    this.updateHot();
+    if (!this.ready || this.disposed || this.skip > 0) return;
+    // A new sequence number with no ranges for it: workers wake (or do not fall asleep: their
+    // wait on the old number returns at once), skip it, and poll. Same ordering as a job's.
+    Atomics.add(ctrl, CTRL.SEQ, 1);
+    if (Atomics.load(ctrl, CTRL.SLEEPING) > 0) Atomics.notify(ctrl, CTRL.SEQ);
+  }
+
+  /** Marks the end of a session run (see {@link beginRun}); idle workers go back to the short poll. */
+  endRun(): void {
+    this.runs = Math.max(0, this.runs - 1);
+    this.updateHot();
+  }
+
+  /** Workers poll long during runs, except while the pool backs off (the cores are busy: polling would take one from the caller). */
+  private updateHot(): void {
+    Atomics.store(this.views.ctrl, CTRL.HOT, this.skip > 0 ? 0 : this.runs);
+  }
+
+  /**
    * Runs `exports[name](...args, start, end)` over [0, n): on the calling thread alone when
    * `cost` is below the threshold, else split into up to T contiguous ranges (each thread getting
    * at least half a threshold of work), range 0 on the calling thread. Blocks until all are done.
@@ -178,24 +231,31 @@ export class ThreadPool {
     if (parts < 2 || this.skip > 0) {
       const f = this.options.exports[name];
       if (!f) throw new OptiflowError('invalid_argument', `wasm thread pool: no kernel export '${name}'`);
-      if (parts >= 2) this.skip--;
+      if (parts >= 2 && --this.skip === 0) this.updateHot();
       this.stats.serial++;
       f(...args, 0, n);
       return;
     }
-    const { ownMs, totalMs } = this.run(name, args, n, parts);
-    // Back off when splitting lost to the serial estimate (the caller's share times the parts):
-    // the workers were asleep, or other processes hold the cores. Probe again after 1, 2, 4... calls.
-    if (this.adaptive && totalMs > ownMs * parts) {
-      this.backoff = Math.min(MAX_BACKOFF, this.backoff ? 2 * this.backoff : 1);
+    const woke = this.stats.wokeWorkers;
+    const { ownMs, ownN, totalMs } = this.run(name, args, n, parts);
+    // A call that had to wake a worker says nothing about the machine: not judged.
+    if (!this.adaptive || this.stats.wokeWorkers !== woke) return;
+    // Lost: slower than the serial estimate (the caller's time per item, times all items), which
+    // a quiet machine never sees (there a split call takes about 1/parts of it plus microseconds).
+    if (totalMs > (ownMs * n) / ownN) {
+      if (++this.strikes < BACKOFF_STRIKES) return;
+      // Other processes hold the cores: run the next 4, 8... 64 calls alone, then probe once.
+      this.backoff = Math.min(MAX_BACKOFF, this.backoff ? 2 * this.backoff : MIN_BACKOFF);
       this.skip = this.backoff;
       this.stats.backedOff++;
+      this.updateHot();
     } else {
+      this.strikes = 0;
       this.backoff = 0;
     }
   };
 
-  private run(name: string, args: readonly number[], n: number, parts: number): { ownMs: number; totalMs: number } {
+  private run(name: string, args: readonly number[], n: number, parts: number): { ownMs: number; ownN: number; totalMs: number } {
     if (this.disposed) throw new OptiflowError('runtime_error', 'wasm thread pool: used after the session was released');
     if (this.shared.failure) throw new OptiflowError('runtime_error', `wasm thread pool: a worker failed earlier: ${this.shared.failure.message}`);
     if (this.busy) throw new OptiflowError('runtime_error', 'wasm thread pool: parallelFor called re-entrantly');
@@ -241,7 +301,7 @@ export class ThreadPool {
       const failed = Atomics.load(ctrl, CTRL.ERROR) ? this.takeError() : undefined;
       if (own0 !== undefined) throw own0;
       if (failed !== undefined) throw new OptiflowError('runtime_error', `wasm thread pool: ${name} failed in a worker: ${failed}`);
-      return { ownMs: t2 - t1, totalMs: t3 - t0 };
+      return { ownMs: t2 - t1, ownN: bound(1), totalMs: t3 - t0 };
     } finally {
       this.busy = false;
     }
@@ -254,7 +314,9 @@ export class ThreadPool {
     const control = views.ctrl.buffer as SharedArrayBuffer;
     const onFailure = (e: Error) => { shared.failure ??= e; recordError(views, `worker failed: ${e.message}`); };
     for (let id = 1; id < this.threads; id++) {
-      workers.push(this.host.spawn({ module: this.options.module, memory: this.options.memory, control, id, spinMicros: this.spinMicros }, onFailure));
+      workers.push(this.host.spawn({
+        module: this.options.module, memory: this.options.memory, control, id, spinMicros: this.spinMicros, hotSpinMicros: this.hotSpinMicros,
+      }, onFailure));
     }
     // A session dropped without release(): stop its workers once the pool is garbage-collected.
     UNRELEASED.register(this, { ctrl: views.ctrl, workers }, this);

@@ -57,19 +57,23 @@ export function serve(init: WorkerInit): void {
   ready(ctrl);
   const slot = CTRL.RANGES + 3 * init.id;
   const spinMs = init.spinMicros / 1000;
+  const hotSpinMs = (init.hotSpinMicros ?? init.spinMicros) / 1000;
   for (;;) {
     let s = Atomics.load(ctrl, CTRL.SEQ);
     if (s === seen) {
-      // Poll for a short while (the next kernel usually follows within microseconds), then sleep.
-      const until = performance.now() + spinMs;
-      spin: while (performance.now() < until) {
+      // Poll for a while (the next kernel usually follows within microseconds; during a session
+      // run, longer: the JavaScript between two split kernels can take milliseconds), then sleep.
+      const idle = performance.now();
+      spin: for (;;) {
         for (let i = 0; i < 64; i++) if ((s = Atomics.load(ctrl, CTRL.SEQ)) !== seen) break spin;
+        if (performance.now() - idle >= (Atomics.load(ctrl, CTRL.HOT) > 0 ? hotSpinMs : spinMs)) break;
       }
-      while (s === seen) {
+      if (s === seen) {
+        // Woken by a new sequence number (a job, or a run beginning) or spuriously: look again.
         Atomics.add(ctrl, CTRL.SLEEPING, 1);
         Atomics.wait(ctrl, CTRL.SEQ, seen);
         Atomics.sub(ctrl, CTRL.SLEEPING, 1);
-        s = Atomics.load(ctrl, CTRL.SEQ);
+        continue;
       }
     }
     seen = s;
