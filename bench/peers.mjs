@@ -6,8 +6,9 @@
  * graph optimization `all`), and for MobileNet v1 @tensorflow/tfjs-backend-wasm 4.22 (the same
  * architecture built with tfjs-layers, NHWC, seeded random weights). Models: the built-in MobileNet
  * v1, ResNet-50 and BERT encoder, batch 1 (latency) and batch 8 (throughput), 1 and 2 intra-op
- * threads. onnxruntime-web fixes its thread count when its wasm loads, so each thread count runs in
- * a child process; inside one, the engines alternate every iteration so machine noise hits all alike.
+ * threads. Every (engine, thread count) runs in its own child process, one after another:
+ * onnxruntime-web fixes its thread count when its wasm loads, and its idle worker threads keep
+ * spinning after each run, which would steal the cores of another engine in the same process.
  * Prints medians (ms) and optiflow/peer ratios; writes everything as JSON.
  *
  * Usage: node bench/peers.mjs [--models mobilenet_v1,resnet50,bert] [--threads 1,2] [--batches 1,8]
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     json: { type: 'string', default: join(root, 'bench', 'results', 'peers.json') },
     dist: { type: 'string', default: join(root, 'dist') },
     child: { type: 'string' },
+    engine: { type: 'string' },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -41,7 +43,7 @@ const median = (xs) => {
 };
 
 if (args.child) {
-  await child(Number(args.child));
+  await child(Number(args.child), args.engine);
 } else {
   parent();
 }
@@ -54,13 +56,19 @@ function parent() {
   }
   const rows = [];
   for (const t of list(args.threads).map(Number)) {
-    process.stderr.write(`threads ${t}: measuring ${args.models} at batches ${args.batches}...\n`);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t),
-      '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
-      '--warmup', args.warmup, '--dist', args.dist], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
-    if (r.status !== 0) { process.stderr.write(`child for ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
-    rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+    for (const engine of ['optiflow', 'onnxruntime-web', 'tfjs-wasm']) {
+      if (engine === 'tfjs-wasm' && (t !== 1 || !list(args.models).includes('mobilenet_v1'))) continue;
+      process.stderr.write(`${engine}, ${t} thread(s): ${args.models} at batches ${args.batches}...\n`);
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t), '--engine', engine,
+        '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
+        '--warmup', args.warmup, '--dist', args.dist], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+      if (r.status !== 0) { process.stderr.write(`child for ${engine} at ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
+      rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+    }
   }
+  const order = ['optiflow', 'onnxruntime-web', 'tfjs-wasm'];
+  rows.sort((a, b) => a.threads - b.threads || list(args.models).indexOf(a.model) - list(args.models).indexOf(b.model)
+    || a.batch - b.batch || order.indexOf(a.engine) - order.indexOf(b.engine));
   const table = [['model', 'batch', 'threads', 'engine', 'median ms', 'inf/s', 'optiflow/engine']];
   for (const row of rows) {
     const mine = rows.find((x) => x.model === row.model && x.batch === row.batch && x.threads === row.threads && x.engine === 'optiflow');
@@ -83,46 +91,41 @@ function parent() {
   process.stdout.write(`wrote ${file}\n`);
 }
 
-/** Measures every engine at one thread count; prints one JSON line of rows. */
-async function child(threads) {
+/** Measures one engine at one thread count; prints one JSON line of rows. */
+async function child(threads, engine) {
   const load = (p) => import(pathToFileURL(join(resolve(args.dist), p)).href);
   const { InferenceSession } = await load('index.js');
   const { ZOO } = await load('zoo/index.js');
   const { exportOnnx } = await load('exporters/onnx/export.js');
-  const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
+  const ort = engine === 'onnxruntime-web' ? await import('onnxruntime-web') : undefined;
+  if (ort) { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
   const iterations = Math.max(1, Number(args.iterations));
   const warmup = Math.max(0, Number(args.warmup));
   const rows = [];
   for (const model of list(args.models)) {
     const zoo = ZOO[model];
     if (!zoo) throw new Error(`unknown model ${model}`);
+    if (engine === 'tfjs-wasm' && model !== 'mobilenet_v1') continue;
     const bytes = exportOnnx(zoo.build());
-    const mine = await InferenceSession.create(bytes, { intraOpNumThreads: threads });
-    const theirs = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const tfjs = model === 'mobilenet_v1' && threads === 1 ? await tfjsMobileNet() : undefined;
+    let session; let tfjs;
+    if (engine === 'optiflow') session = await InferenceSession.create(bytes, { intraOpNumThreads: threads });
+    else if (ort) session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    else tfjs = await tfjsMobileNet();
     for (const batch of list(args.batches).map(Number)) {
       const feeds = zoo.inputs(batch);
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
-      const engines = [
-        ['optiflow', () => mine.run(feeds)],
-        ['onnxruntime-web', () => theirs.run(ortFeeds)],
-      ];
-      if (tfjs) engines.push(['tfjs-wasm', tfjs.runner(batch)]);
-      const times = engines.map(() => []);
+      const run = tfjs ? tfjs.runner(batch)
+        : ort ? ((f) => () => session.run(f))(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])))
+          : () => session.run(feeds);
+      const times = [];
       for (let i = 0; i < warmup + iterations; i++) {
-        for (let e = 0; e < engines.length; e++) {
-          const t0 = performance.now();
-          await engines[e][1]();
-          if (i >= warmup) times[e].push(performance.now() - t0);
-        }
+        const t0 = performance.now();
+        await run();
+        if (i >= warmup) times.push(performance.now() - t0);
       }
-      engines.forEach(([engine], e) => rows.push({ model, batch, threads, engine, medianMs: median(times[e]), runsMs: times[e] }));
-      process.stderr.write(`  ${model} batch ${batch}: ${engines.map(([n], e) => `${n} ${median(times[e]).toFixed(1)} ms`).join(', ')}\n`);
+      rows.push({ model, batch, threads, engine, medianMs: median(times), runsMs: times });
+      process.stderr.write(`  ${model} batch ${batch}: ${median(times).toFixed(1)} ms\n`);
     }
-    await mine.release();
-    await theirs.release();
+    await session?.release();
     tfjs?.dispose();
   }
   process.stdout.write(`${JSON.stringify(rows)}\n`);
