@@ -106,6 +106,8 @@ export interface CompiledNode {
   /** Runs the node on concrete inputs with the resolved outputs from inference. */
   run(inputs: readonly (RuntimeValue | undefined)[], outputs: readonly ResolvedOutput[],
     runSubgraph: SubgraphRunner): RuntimeValue[] | Promise<RuntimeValue[]>;
+  /** Frees what the `create` phase holds now rather than at the backend's dispose (folding). */
+  dispose?(): void;
 }
 
 /** An execution backend (`js`, later `wasm`, `onednn`, `webgpu`). */

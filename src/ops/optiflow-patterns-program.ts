@@ -55,7 +55,8 @@ export function isEwOp(opType: string): opType is EwOp {
 
 /** Writes an operand in the program syntax (literals round-trip exactly through `Number`). */
 function formatOperand(a: EwOperand): string {
-  return a.kind === 'input' ? `x${a.index}` : a.kind === 'temp' ? `t${a.index}` : String(a.value);
+  if (a.kind !== 'literal') return a.kind === 'input' ? `x${a.index}` : `t${a.index}`;
+  return Object.is(a.value, -0) ? '-0' : String(a.value);
 }
 
 /** Writes steps as a program string (the inverse of {@link parseProgram}). */

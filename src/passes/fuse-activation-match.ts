@@ -192,7 +192,9 @@ export function matchAdd(ctx: RewriteCtx, add: Node): FusionBase | undefined {
       const bd = bias.dims;
       if (bd.length < 1 || bd.length > mainShape.length || bd[bd.length - 1] !== n || bd.slice(0, -1).some((d) => d !== 1)) continue;
       const [a, b] = base.inputs;
-      const twoD = base.anchor.domain === '' && infoOf(g, a!)?.shape?.length === 2 && infoOf(g, b!)?.shape?.length === 2;
+      // Gemm broadcasts C without an attribute only from opset 7.
+      const twoD = base.anchor.domain === '' && (g.opsetFor('') ?? 0) >= 7
+        && infoOf(g, a!)?.shape?.length === 2 && infoOf(g, b!)?.shape?.length === 2;
       if (twoD) return { anchor: base.anchor, opType: 'Gemm', inputs: [a!, b!, other], attrs: [] };
       return { ...base, inputs: [a!, b!, oneDimBias(g, other, bias)] };
     }

@@ -89,8 +89,8 @@ export const ATTENTION_RULE: RewriteRule = {
     const add = consumable(ctx, sm.inputs[0], 'Add');
     const options: [string | undefined, string | undefined][] = add
       ? [[add.inputs[0], add.inputs[1]], [add.inputs[1], add.inputs[0]]] : [[sm.inputs[0], undefined]];
-    const standard = opset >= 23;
     for (const [scoresName, mask] of options) {
+      let standard = opset >= 23;
       const s = matchScores(ctx, scoresName);
       const qs = s && shape4(ctx, s.q); const kts = s && shape4(ctx, s.kt); const vs = shape4(ctx, v);
       if (!s || !qs || !kts || !vs || !shapesFit(qs, kts, vs)) continue;
@@ -99,6 +99,9 @@ export const ATTENTION_RULE: RewriteRule = {
         // The standard kernel takes masks of rank 2..4; optiflow::Attention any rank up to 4.
         if (!isF32(g, mask) || !ms || ms.length > 4 || ms.length < (standard ? 2 : 1) || ms[ms.length - 1] !== kts[3]) continue;
         if (!sameShape(infoOf(g, add!.outputs[0]!).shape, infoOf(g, s.matmul.outputs[0]!).shape)) continue;
+        // Standard Attention-23 kernels (onnxruntime's) want the mask's query dim spelled out;
+        // a mask broadcast over queries stays optiflow::Attention (exported as its decomposition).
+        if (standard && ms[ms.length - 2] !== qs[2]) standard = false;
       }
       const { k, before } = keyOf(ctx, s.kt, anchor);
       const fused: Node = {

@@ -39,11 +39,18 @@ export function nodeEvaluator(g: Graph, backends: readonly Backend[], registry: 
     if (!backend) return undefined;
     const inferred = schema.infer({ attrs: resolveAttrs(schema, node) as never, opset, node, outputCount: node.outputs.length, inputs: infos });
     const outs = inferred.map((o) => ({ dtype: o.dtype, shape: o.shape?.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined }));
-    const res = backend.compile(node, schema, opset, inputs).run(inputs, outs, () => Promise.reject(new Error('no subgraphs in folding')));
-    if (res instanceof Promise) { res.catch(() => undefined); return undefined; }
-    const ok = res.every((t, i) => 'type' in t && t.type === outs[i]?.dtype);
-    // Folded values must outlive backend memory: export them as plain arrays.
-    return ok ? res.map((t) => (backend.exportValue ? backend.exportValue(t) : t) as TensorData) : undefined;
+    const compiled = backend.compile(node, schema, opset, inputs);
+    try {
+      const res = compiled.run(inputs, outs, () => Promise.reject(new Error('no subgraphs in folding')));
+      if (res instanceof Promise) { res.catch(() => undefined); return undefined; }
+      const ok = res.every((t, i) => 'type' in t && t.type === outs[i]?.dtype);
+      // Folded values must outlive backend memory: copy them out, then hand the backend's back.
+      const out = ok ? res.map((t) => (backend.exportValue ? backend.exportValue(t) : t) as TensorData) : undefined;
+      for (const t of res) backend.release?.(t);
+      return out;
+    } finally {
+      compiled.dispose?.();
+    }
   };
 }
 

@@ -59,6 +59,15 @@ export class Plan {
     this.releases = releaseSchedule(graph.nodes, graph.outputs.map((o) => o.name));
   }
 
+  /** Whether `t`'s data is (a view of) the storage of an initializer or of a feed. */
+  private sharesStorage(t: TensorData, feeds: ReadonlyMap<string, RuntimeValue>): boolean {
+    const buf = (x: TensorData): unknown => (Array.isArray(x.data) ? x.data : (x.data as ArrayBufferView).buffer);
+    const mine = buf(t);
+    for (const i of this.graph.initializers.values()) if (buf(i) === mine) return true;
+    for (const f of feeds.values()) if (isTensorValue(f) && buf(f) === mine) return true;
+    return false;
+  }
+
   /**
    * Runs the plan.
    * @param feeds graph inputs by name (validated by the caller)
@@ -121,13 +130,18 @@ export class Plan {
             const e = this.profile.get(key) ?? this.profile.set(key, { ms: 0, count: 0 }).get(key)!;
             e.ms += performance.now() - t0; e.count++;
           }
-          n.outputs.forEach((o, k) => {
-            if (!o) return;
-            const t = res[k];
-            if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
-            checkOutput(n, k, t, outs[k]);
-            env.set(o, t);
-          });
+          try {
+            n.outputs.forEach((o, k) => {
+              if (!o) return;
+              const t = res[k];
+              if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
+              checkOutput(n, k, t, outs[k]);
+            });
+          } catch (e) {
+            for (const t of res) if (t) st.backend.release?.(t);
+            throw e;
+          }
+          n.outputs.forEach((o, k) => { if (o) env.set(o, res[k]!); });
         } catch (e) {
           if (isOptiflowError(e)) throw e.path.length ? e : e.within(`node ${n.name} (${n.opType})`);
           throw new OptiflowError('runtime_error', `${(e as Error).message}`, [`node ${n.name} (${n.opType})`]);
@@ -152,7 +166,10 @@ export class Plan {
       const t = lookup(o.name);
       if (!t) throw new OptiflowError('runtime_error', `graph output '${o.name}' was not computed`);
       const b = env.has(o.name) ? this.producers.get(o.name) : undefined;
-      result.set(o.name, b?.exportValue ? b.exportValue(t) : t);
+      const v = b?.exportValue ? b.exportValue(t) : t;
+      // At the top level, never hand the caller an array the model or the caller still holds
+      // (Identity of a weight or of an input): onnxruntime returns fresh tensors too.
+      result.set(o.name, top && isTensorValue(v) && this.sharesStorage(v, feeds) ? copyTensor(v) : v);
     }
     // Values kept alive only for the outputs go back to their backends once exported.
     for (const [name, v] of env) {
@@ -161,6 +178,11 @@ export class Plan {
     }
     return result;
   }
+}
+
+function copyTensor(t: TensorData): TensorData {
+  const data = Array.isArray(t.data) ? [...t.data] : (t.data as Exclude<TensorData['data'], string[]>).slice();
+  return { type: t.type, dims: [...t.dims], data } as TensorData;
 }
 
 /** The inference view of a run-time value. */

@@ -62,3 +62,35 @@ test('bad model sources: missing path, zero bytes, random bytes', async () => {
   await rejectsWith(InferenceSession.create(new Uint8Array(0)), 'invalid_model', /empty/);
   await rejectsWith(InferenceSession.create(Uint8Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 255)), 'invalid_model', /./);
 });
+
+test('outputs never share storage with the model weights or the feeds (Identity of both)', async () => {
+  const bytes = modelBytes(
+    [{ name: 'x', dtype: 'float32', dims: [2] }],
+    [{ name: 'w_out', dtype: 'float32', dims: [2] }, { name: 'x_out', dtype: 'float32', dims: [2] }, { name: 'z', dtype: 'float32', dims: [2] }],
+    [
+      { op: 'Identity', inputs: ['w'], outputs: ['w_out'] },
+      { op: 'Identity', inputs: ['x'], outputs: ['x_out'] },
+      { op: 'Mul', inputs: ['x', 'w'], outputs: ['z'] },
+    ], 17, [{ name: 'w', dtype: 'float32', dims: [2], floats: [3, 4] }]);
+  for (const level of ['disabled', 'all'] as const) {
+    const s = await InferenceSession.create(bytes, { graphOptimizationLevel: level });
+    const x = new Tensor('float32', [1, 2], [2]);
+    const r1 = await s.run({ x });
+    (r1.w_out!.data as Float32Array).fill(0);
+    assert.notEqual(r1.x_out!.data, x.data, `${level}: x_out is a copy`);
+    const r2 = await s.run({ x });
+    assert.deepEqual(Array.from(r2.w_out!.data as Float32Array), [3, 4], `${level}: weights untouched`);
+    assert.deepEqual(Array.from(r2.z!.data as Float32Array), [3, 8]);
+    await s.release();
+  }
+});
+
+test('run after release is refused; release waits for a run in flight', async () => {
+  const s = await InferenceSession.create(reluModel());
+  const x = new Tensor('float32', [-1, 2, -3], [1, 3]);
+  const pending = s.run({ x });
+  await s.release();
+  assert.deepEqual(Array.from((await pending).y!.data as Float32Array), [0, 2, 0]);
+  await rejectsWith(s.run({ x }), 'invalid_argument', /released/);
+  await s.release();
+});

@@ -170,11 +170,16 @@ export class InferenceSession {
     for (const f of wanted) {
       if (!this.outputNames.includes(f)) throw new OptiflowError('invalid_argument', `unknown output '${f}'; outputs are ${this.outputNames.join(', ')}`, [this.source]);
     }
+    if (this.released) throw new OptiflowError('invalid_argument', 'the session was released; create a new one', [this.source]);
     let out: Map<string, RuntimeValue>;
+    const running = this.plan.run(inputs);
+    this.inflight.add(running);
     try {
-      out = await this.plan.run(inputs);
+      out = await running;
     } catch (e) {
       throw e instanceof OptiflowError ? e.within(this.source) : e;
+    } finally {
+      this.inflight.delete(running);
     }
     const res: Record<string, Tensor | Tensor[] | null> = {};
     for (const f of wanted) res[f] = fromRuntime(out.get(f)!);
@@ -182,13 +187,19 @@ export class InferenceSession {
   }
 
   /**
-   * Releases the session's resources: backend memory, worker threads. The session must not be
-   * run afterwards. Safe to call twice.
+   * Releases the session's resources: backend memory, worker threads, after waiting for runs in
+   * flight. Later `run` calls throw `invalid_argument`. Safe to call twice.
    */
   async release(): Promise<void> {
+    this.released = true;
+    // Runs already in flight finish on the memory they started with.
+    await Promise.allSettled([...this.inflight]);
     const bs = this.backends.splice(0);
     for (const b of bs) await b.dispose?.();
   }
+
+  private released = false;
+  private readonly inflight = new Set<Promise<unknown>>();
 }
 
 function definedOnly(v: ValueInfo): Partial<ValueInfo> {

@@ -49,7 +49,7 @@ export function wasmBackend(rt: WasmRuntime, manifest: readonly AnyWasmKernel[])
     if (bySchema.has(k.schema)) throw new Error(`wasm: duplicate kernel for ${k.schema.domain}::${k.schema.opType}`);
     bySchema.set(k.schema, k);
   }
-  const states: { k: AnyWasmKernel; state: unknown }[] = [];
+  const states = new Set<{ k: AnyWasmKernel; state: unknown }>();
   return {
     name: 'wasm',
     runtime: rt,
@@ -68,11 +68,22 @@ export function wasmBackend(rt: WasmRuntime, manifest: readonly AnyWasmKernel[])
       if (!k) throw new Error(`wasm: no kernel for ${node.opType}`);
       const attrs = resolveAttrs(schema, node);
       const state = k.create ? k.create({ attrs, opset, node, constants }, rt) : undefined;
-      if (k.dispose) states.push({ k, state });
+      const entry = { k, state };
+      if (k.dispose) states.add(entry);
       return {
-        run: (inputs, outputs, runSubgraph) => k.run({
-          attrs, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph, state,
-        }, rt),
+        run: (inputs, outputs, runSubgraph) => {
+          // Outputs a kernel allocated before it threw go back to the heap.
+          const made = rt.trackOutputs();
+          try {
+            return k.run({ attrs, opset, inputs: inputs as readonly (TensorData | undefined)[], outputs, node, runSubgraph, state }, rt);
+          } catch (e) {
+            for (const t of made) rt.release(t);
+            throw e;
+          } finally {
+            rt.stopTracking(made);
+          }
+        },
+        dispose: () => { if (states.delete(entry)) k.dispose!(state, rt); },
       };
     },
     release(v: RuntimeValue) {
@@ -82,7 +93,8 @@ export function wasmBackend(rt: WasmRuntime, manifest: readonly AnyWasmKernel[])
       return isTensorValue(v) ? rt.exportTensor(v) : v;
     },
     dispose() {
-      for (const { k, state } of states.splice(0)) k.dispose!(state, rt);
+      for (const { k, state } of states) k.dispose!(state, rt);
+      states.clear();
     },
   };
 }

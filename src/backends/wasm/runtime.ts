@@ -113,6 +113,8 @@ export class WasmRuntime {
   /** Tensor data views this runtime owns → their allocation (refcounted: views may alias). */
   private readonly owned = new WeakMap<object, { ptr: number }>();
   private readonly refs = new Map<number, number>();
+  /** Tensors made by `output`/`alias` during the current kernel call (see {@link trackOutputs}). */
+  private tracked: TensorData[] | undefined;
   /** The parallel loop; the thread pool replaces the single-thread default. */
   parallelFor: ParallelFor;
 
@@ -196,6 +198,21 @@ export class WasmRuntime {
     return p;
   }
 
+  /**
+   * Starts recording the tensors {@link output} and {@link alias} make, so a kernel call that
+   * throws can hand them back; end with {@link stopTracking}.
+   * @returns the list being filled
+   */
+  trackOutputs(): TensorData[] {
+    this.tracked = [];
+    return this.tracked;
+  }
+
+  /** Stops the recording started by {@link trackOutputs}. */
+  stopTracking(list: TensorData[]): void {
+    if (this.tracked === list) this.tracked = undefined;
+  }
+
   /** A new float32 tensor of `dims` in wasm memory, owned by this runtime (refcount 1). */
   output(dims: readonly number[]): { ptr: number; tensor: TensorData } {
     const n = sizeOf(dims);
@@ -203,7 +220,9 @@ export class WasmRuntime {
     const data = this.f32(ptr, n);
     this.owned.set(data, { ptr });
     this.refs.set(ptr, 1);
-    return { ptr, tensor: { type: 'float32', dims: [...dims], data } };
+    const tensor: TensorData = { type: 'float32', dims: [...dims], data };
+    this.tracked?.push(tensor);
+    return { ptr, tensor };
   }
 
   /** A new tensor of `dims` sharing `src`'s data (Reshape-like ops); bumps the refcount. */
@@ -213,7 +232,9 @@ export class WasmRuntime {
     const data = this.f32(own.ptr, sizeOf(dims));
     this.owned.set(data, own);
     this.refs.set(own.ptr, (this.refs.get(own.ptr) ?? 0) + 1);
-    return { type: src.type, dims: [...dims], data };
+    const t: TensorData = { type: src.type, dims: [...dims], data };
+    this.tracked?.push(t);
+    return t;
   }
 
   /** Drops one reference to `t`'s data; frees it at zero. Not-owned values are ignored. */

@@ -153,3 +153,12 @@ test('FusedElementwise programs: literals round-trip exactly; malformed programs
   await assert.rejects(ours('FusedElementwise', [{ type: 'float64', dims: [1], data: Float64Array.of(1) }], { program: 'y=Relu(x0)' }),
     (e: unknown) => e instanceof OptiflowError && e.code === 'dtype_mismatch');
 });
+
+test('FusedElementwise programs keep the sign of a -0 literal (x / -0 is -Infinity)', async () => {
+  const node = { name: 'f', opType: 'FusedElementwise', domain: 'optiflow', inputs: ['a'], outputs: ['y'], attributes: new Map() } as Node;
+  const steps = parseProgram('t0=Abs(x0);y=Div(t0,-0)', 1, node);
+  assert.equal(formatProgram(steps), 't0=Abs(x0);y=Div(t0,-0)');
+  const [y] = await runKernel(PATTERN_KERNELS, 'FusedElementwise', [{ type: 'float32', dims: [2], data: Float32Array.from([1, -2]) }],
+    { program: 't0=Abs(x0);y=Div(t0,-0)' }, { opset: 1, domain: 'optiflow' });
+  assert.deepEqual(Array.from(y!.data as Float32Array), [-Infinity, -Infinity]);
+});
