@@ -13,7 +13,7 @@ import { WASM_KERNELS } from './manifest.js';
 import { loadWasmModule } from './loader.js';
 import { WasmRuntime } from './runtime.js';
 import {
-  CONTROL_BYTES, CTRL, ThreadPool, controlViews, defaultThreadCount, nodeWorkerHost, threadPoolOf, workerExecArgv,
+  CONTROL_BYTES, CTRL, SplitBackoff, ThreadPool, controlViews, defaultThreadCount, nodeWorkerHost, threadPoolOf, workerExecArgv,
   type PoolWorker, type WorkerHost,
 } from './thread-pool.js';
 
@@ -68,13 +68,12 @@ test('calls below the threshold run on the calling thread and start no workers',
 test('split calls that lose to their serial estimate three times in a row make the pool back off for 4, 8... calls', async () => {
   const { module, variant } = await loadWasmModule();
   const rt = WasmRuntime.create(module, variant, 4 << 20);
-  // Workers that never sleep: every split call is judged.
+  // Workers that never sleep: every split call is judged, and every judged call loses.
   const pool = await ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads: 2, threshold: 1,
-    spinMicros: 1e7, hotSpinMicros: 1e7 });
+    spinMicros: 1e7, hotSpinMicros: 1e7, judge: () => true });
   pool.beginRun();
   try {
     const p = rt.alloc(1024);
-    // 64 floats: the caller's half takes nanoseconds, far less than any hand-off to a worker.
     const kinds: string[] = [];
     for (let i = 0; i < 16; i++) {
       const before = pool.stats.parallel;
@@ -261,4 +260,24 @@ test('the workers of a pool dropped without dispose() stop once it is garbage-co
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(exited, 2, 'both workers exited');
+});
+
+test('split back-off policy: three losses start 4 serial calls, a losing probe doubles, a winning probe resets', () => {
+  const b = new SplitBackoff();
+  const trace = (lost: boolean[]) => lost.map((l) => {
+    if (b.skipping) { b.takeSkip(); return 's'; }
+    b.record(l);
+    return 'P';
+  }).join('');
+  assert.equal(trace(new Array(16).fill(true)), 'PPPssssPssssssss');
+  const c = new SplitBackoff();
+  for (const l of [true, true, true]) c.record(l);
+  for (let i = 0; i < 4; i++) c.takeSkip();
+  assert.equal(c.skipping, false);
+  assert.equal(c.record(false), false, 'a won probe ends the back-off');
+  assert.equal(c.record(true) || c.record(true), false, 'two losses after a win do not back off');
+  assert.equal(c.record(true), true, 'the third does, starting again at 4');
+  let n = 0;
+  while (c.skipping) { c.takeSkip(); n++; }
+  assert.equal(n, 4);
 });

@@ -65,6 +65,11 @@ export interface ThreadPoolOptions {
    * other work, splitting only adds latency.
    */
   adaptive?: boolean;
+  /**
+   * Judges a split call: true when it lost (took `totalMs` against a serial estimate of
+   * `serialMs`). Default: `totalMs > serialMs`. Tests pass a fixed answer.
+   */
+  judge?: (totalMs: number, serialMs: number) => boolean;
   /** How long the first parallel call waits for the workers to start, ms (default 30 000). */
   startTimeoutMs?: number;
 }
@@ -103,6 +108,32 @@ export const BACKOFF_STRIKES = 3;
 const MIN_BACKOFF = 4;
 const MAX_BACKOFF = 64;
 
+/**
+ * The back-off of split calls as a pure state machine: {@link BACKOFF_STRIKES} judged losses in a
+ * row start a back-off of 4 calls, doubling (to 64) while probes keep losing; a won probe resets it.
+ */
+export class SplitBackoff {
+  /** Calls to run serially before splitting again, the current back-off length, losses in a row. */
+  private skip = 0;
+  private backoff = 0;
+  private strikes = 0;
+
+  /** Whether split-worthy calls run serially now. */
+  get skipping(): boolean { return this.skip > 0; }
+
+  /** Takes one serial call of the back-off; true when it was the last. */
+  takeSkip(): boolean { return --this.skip === 0; }
+
+  /** Records a judged split call; true when it starts a back-off. */
+  record(lost: boolean): boolean {
+    if (!lost) { this.strikes = 0; this.backoff = 0; return false; }
+    if (++this.strikes < BACKOFF_STRIKES) return false;
+    this.backoff = Math.min(MAX_BACKOFF, this.backoff ? 2 * this.backoff : MIN_BACKOFF);
+    this.skip = this.backoff;
+    return true;
+  }
+}
+
 const POOLS = new WeakMap<ParallelFor, ThreadPool>();
 
 /** The pool whose `parallelFor` this is (for diagnostics: `threadPoolOf(rt.parallelFor)?.stats`). */
@@ -137,10 +168,7 @@ export class ThreadPool {
   private readonly shared: { failure?: Error } = {};
   private busy = false;
   private readonly adaptive: boolean;
-  /** Calls to run serially before splitting again, the current back-off length, and judged losses in a row. */
-  private skip = 0;
-  private backoff = 0;
-  private strikes = 0;
+  private readonly backoff = new SplitBackoff();
 
   private constructor(private readonly options: ThreadPoolOptions, private readonly host: WorkerHost) {
     if (!Number.isInteger(options.threads) || options.threads < 2 || options.threads > MAX_THREADS) {
@@ -198,7 +226,7 @@ export class ThreadPool {
     const { ctrl } = this.views;
     this.runs++;
     this.updateHot();
-    if (!this.ready || this.disposed || this.skip > 0) return;
+    if (!this.ready || this.disposed || this.backoff.skipping) return;
     // A new sequence number with no ranges for it: workers wake (or do not fall asleep: their
     // wait on the old number returns at once), skip it, and poll. Same ordering as a job's.
     Atomics.add(ctrl, CTRL.SEQ, 1);
@@ -213,7 +241,7 @@ export class ThreadPool {
 
   /** Workers poll long during runs, except while the pool backs off (the cores are busy: polling would take one from the caller). */
   private updateHot(): void {
-    Atomics.store(this.views.ctrl, CTRL.HOT, this.skip > 0 ? 0 : this.runs);
+    Atomics.store(this.views.ctrl, CTRL.HOT, this.backoff.skipping ? 0 : this.runs);
   }
 
   /**
@@ -228,10 +256,10 @@ export class ThreadPool {
   readonly parallelFor: ParallelFor = (name, args, n, cost) => {
     if (n <= 0) return;
     const parts = Math.min(this.threads, n, Math.floor((2 * cost) / this.threshold));
-    if (parts < 2 || this.skip > 0) {
+    if (parts < 2 || this.backoff.skipping) {
       const f = this.options.exports[name];
       if (!f) throw new OptiflowError('invalid_argument', `wasm thread pool: no kernel export '${name}'`);
-      if (parts >= 2 && --this.skip === 0) this.updateHot();
+      if (parts >= 2 && this.backoff.takeSkip()) this.updateHot();
       this.stats.serial++;
       f(...args, 0, n);
       return;
@@ -242,16 +270,11 @@ export class ThreadPool {
     if (!this.adaptive || this.stats.wokeWorkers !== woke) return;
     // Lost: slower than the serial estimate (the caller's time per item, times all items), which
     // a quiet machine never sees (there a split call takes about 1/parts of it plus microseconds).
-    if (totalMs > (ownMs * n) / ownN) {
-      if (++this.strikes < BACKOFF_STRIKES) return;
+    const serialMs = (ownMs * n) / ownN;
+    if (this.backoff.record(this.options.judge ? this.options.judge(totalMs, serialMs) : totalMs > serialMs)) {
       // Other processes hold the cores: run the next 4, 8... 64 calls alone, then probe once.
-      this.backoff = Math.min(MAX_BACKOFF, this.backoff ? 2 * this.backoff : MIN_BACKOFF);
-      this.skip = this.backoff;
       this.stats.backedOff++;
       this.updateHot();
-    } else {
-      this.strikes = 0;
-      this.backoff = 0;
     }
   };
 
