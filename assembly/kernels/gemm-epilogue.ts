@@ -11,6 +11,7 @@
 // rational approximations of Eigen's `ptanh_float` / `perf_float` (odd numerator, even
 // denominator, clamped domain).
 import { fmadd } from '../simd';
+import { erf4 } from './eltwise-math';
 
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
@@ -82,25 +83,6 @@ export class GeluTanh {}
   const t = f32x4.div(p, q);
   const tiny = f32x4.lt(f32x4.abs(x0), splat(0.0004));
   return v128.bitselect(x0, t, tiny);
-}
-
-/** erf lane-wise (rational approximation on [-4, 4], ±1 beyond). */
-// @ts-ignore: decorator
-@inline export function erf4(x0: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(x0, splat(-4.0)), splat(4.0));
-  const x2 = f32x4.mul(x, x);
-  let p = fmadd(x2, splat(-2.72614225801306e-10), splat(2.77068142495902e-08));
-  p = fmadd(p, x2, splat(-2.10102402082508e-06));
-  p = fmadd(p, x2, splat(-5.69250639462346e-05));
-  p = fmadd(p, x2, splat(-7.34990630326855e-04));
-  p = fmadd(p, x2, splat(-2.95459980854025e-03));
-  p = fmadd(p, x2, splat(-1.60960333262415e-02));
-  p = f32x4.mul(p, x);
-  let q = fmadd(x2, splat(-1.45660718464996e-05), splat(-2.13374055278905e-04));
-  q = fmadd(q, x2, splat(-1.68282697438203e-03));
-  q = fmadd(q, x2, splat(-7.37332916720468e-03));
-  q = fmadd(q, x2, splat(-1.42647390514189e-02));
-  return f32x4.div(p, q);
 }
 
 /** The activation A (a marker class) of four lanes; p0/p1 are its parameters (see ACT_*). */
