@@ -1,0 +1,62 @@
+/**
+ * Types shared by the quantization modes (post-training quantization: dynamic-range int8, static
+ * int8 with calibration in QDQ format, float16).
+ * Sources: onnxruntime `quantize_dynamic`/`quantize_static`; TensorFlow Lite post-training
+ * quantization; TensorRT INT8 calibration.
+ * @module
+ */
+import type { Graph } from '../ir/graph.js';
+import type { TensorData } from '../ir/tensor-data.js';
+
+/** `dynamic` (int8 weights, activations quantized on the fly), `static` (QDQ, calibrated), `fp16`. */
+export type QuantMode = 'dynamic' | 'static' | 'fp16';
+
+/** Range estimators, as TensorRT and onnxruntime name them. */
+export type CalibrationMethod = 'minmax' | 'entropy' | 'percentile';
+
+/** Options of a quantization run. */
+export interface QuantizeOptions {
+  mode: QuantMode;
+  /** Static mode: activation dtype (default `uint8`). */
+  activationType?: 'uint8' | 'int8';
+  /** Static mode: range estimator (default `minmax`). */
+  method?: CalibrationMethod;
+  /** `percentile` method: the percentile kept, e.g. 99.999 (default 99.999). */
+  percentile?: number;
+  /** Static mode: representative inputs, one feed record per example. */
+  calibration?: readonly Record<string, TensorData>[];
+  /** Static mode: file of saved ranges; read when it exists, written after calibrating otherwise. */
+  calibrationCache?: string;
+  /** Node names never quantized. */
+  exclude?: readonly string[];
+  /** Only these op types are quantized (default: every supported one). */
+  opTypes?: readonly string[];
+  /** fp16 mode: op types kept in float32 (default: reductions, Softmax, normalization and the like). */
+  keepFp32?: readonly string[];
+  /** Show a progress bar while calibrating (default false). */
+  progress?: boolean;
+}
+
+/** One line of the report: a node and what happened to it. */
+export interface QuantizeEntry {
+  node: string;
+  opType: string;
+  /** For quantized nodes: how (e.g. `int8 per-channel weights, dynamic uint8 activations`); else why not. */
+  detail: string;
+}
+
+/** What was and was not quantized, and why. */
+export interface QuantizeReport {
+  mode: QuantMode;
+  quantized: QuantizeEntry[];
+  skipped: QuantizeEntry[];
+}
+
+/** A quantized model. */
+export interface QuantizeResult {
+  /** The quantized graph (standard ONNX ops only). */
+  graph: Graph;
+  report: QuantizeReport;
+  /** The model as ONNX bytes. */
+  bytes(): Uint8Array;
+}
