@@ -10,6 +10,7 @@ import { registerBench } from './bench.js';
 import { registerConformance } from './conformance.js';
 import { registerInspect } from './inspect.js';
 import { registerOptimize } from './optimize.js';
+import { registerCompare, registerQuantize } from './quantize.js';
 import { registerRun } from './run.js';
 import { registerZoo } from './zoo.js';
 
@@ -24,6 +25,8 @@ registerBench(program);
 registerZoo(program);
 registerConformance(program);
 registerOptimize(program);
+registerQuantize(program);
+registerCompare(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,134 @@
+/**
+ * `optiflow quantize MODEL -o OUT.onnx --mode dynamic|static|fp16 [--eval [DIR]]` and
+ * `optiflow compare A.onnx B.onnx [--inputs DIR]`: post-training quantization and its accuracy
+ * report (top-1/top-5 agreement, max/mean abs error, SNR per output). A model with nothing to
+ * quantize prints "nothing to quantize", writes no file and exits 0. Files are written atomically.
+ * @module
+ */
+import type { Command } from 'commander';
+import { writeOnnxFile } from '../exporters/onnx/export-file.js';
+import { InferenceSession } from '../index.js';
+import { OptiflowError } from '../ir/errors.js';
+import { compareModels, formatCompare, randomExamples, readExamples, type CompareResult } from '../quantize/compare.js';
+import { formatReport, quantize, QUANT_MODES } from '../quantize/index.js';
+import type { CalibrationMethod, QuantizeOptions, QuantizeReport, QuantMode } from '../quantize/types.js';
+import { human } from './inspect.js';
+import { modelBytes, resolveModel } from './model-source.js';
+
+/** Options of {@link quantizeModel}. */
+export interface QuantizeModelOptions extends Omit<QuantizeOptions, 'calibration'> {
+  output: string;
+  /** Folder of calibration inputs (static mode), read with `readExamples`. */
+  calibrationDir?: string;
+  /** Compare float and quantized: a folder of inputs, or `true` for 8 seeded random examples. */
+  eval?: string | true;
+}
+
+/** What {@link quantizeModel} did. */
+export interface QuantizeSummary {
+  model: string;
+  report: QuantizeReport;
+  /** False when nothing was quantized (no file written). */
+  written: boolean;
+  output: string;
+  floatBytes: number;
+  bytes: number;
+  evaluation?: CompareResult;
+}
+
+/** Number of random examples `--eval` uses without a folder. */
+const RANDOM_EXAMPLES = 8;
+
+/**
+ * Quantizes MODEL (a file or built-in model name) and writes OUT atomically.
+ * @throws OptiflowError as `quantize`, `readExamples`, `writeOnnxFile`, `compareModels`.
+ */
+export async function quantizeModel(model: string, o: QuantizeModelOptions): Promise<QuantizeSummary> {
+  const src = resolveModel(model);
+  const floatModel = modelBytes(src);
+  const opts: QuantizeOptions = { ...o };
+  if (o.calibrationDir) {
+    const s = await InferenceSession.create(floatModel);
+    opts.calibration = readExamples(o.calibrationDir, s.inputNames);
+  }
+  const r = await quantize(floatModel, opts);
+  const summary: QuantizeSummary = { model: src.name, report: r.report, written: false, output: o.output, floatBytes: floatModel.length, bytes: 0 };
+  if (r.report.quantized.length === 0) return summary;
+  const w = writeOnnxFile(o.output, r.graph, { valueInfo: false });
+  summary.written = true;
+  summary.bytes = w.bytes + w.dataBytes;
+  if (o.eval !== undefined) summary.evaluation = await compareFiles(floatModel, o.output, o.eval === true ? undefined : o.eval);
+  return summary;
+}
+
+/**
+ * Compares two models on the inputs in `dir` (see `readExamples`) or on seeded random inputs.
+ * @throws OptiflowError as `readExamples` and `compareModels`.
+ */
+export async function compareFiles(a: string | Uint8Array, b: string | Uint8Array, dir?: string, seed = 0): Promise<CompareResult> {
+  const sa = await InferenceSession.create(a);
+  const sb = await InferenceSession.create(b);
+  const examples = dir ? readExamples(dir, sa.inputNames) : randomExamples(sa, RANDOM_EXAMPLES, seed);
+  return compareModels(sa, sb, examples);
+}
+
+/** Text form of a summary. */
+export function formatQuantize(s: QuantizeSummary): string {
+  const lines = [formatReport(s.report)];
+  if (!s.written) lines.push(`nothing to quantize in ${s.model}; no file written`);
+  else lines.push(`wrote ${s.output}: ${human(s.bytes)} (float ${human(s.floatBytes)}, ${(s.bytes / s.floatBytes).toFixed(3)}×)`);
+  if (s.evaluation) lines.push(formatCompare(s.evaluation));
+  return `${lines.join('\n')}\n`;
+}
+
+const list = (v?: string): string[] | undefined => v?.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Registers `optiflow quantize`. */
+export function registerQuantize(program: Command): void {
+  program.command('quantize')
+    .description('post-training quantization (dynamic int8, static int8 QDQ, float16) to standard ONNX')
+    .argument('<model>', 'an .onnx file or a built-in model name (see `optiflow zoo`)')
+    .requiredOption('-o, --output <file>', 'where to write the quantized .onnx file')
+    .option('--mode <mode>', `${QUANT_MODES.join(', ')}`, 'dynamic')
+    .option('--exclude <nodes>', 'node names never quantized, comma-separated')
+    .option('--op-types <ops>', 'only these op types are quantized, comma-separated')
+    .option('--keep-fp32 <ops>', 'fp16 mode: op types kept in float32, comma-separated')
+    .option('--activation-type <t>', 'static mode: uint8 or int8')
+    .option('--method <m>', 'static mode: minmax, entropy or percentile')
+    .option('--percentile <p>', 'percentile method: the percentile kept (e.g. 99.999)')
+    .option('--calibration <dir>', 'static mode: folder of representative inputs (.npy/.pb)')
+    .option('--calibration-cache <file>', 'static mode: saved ranges (read if present, written otherwise)')
+    .option('--eval [dir]', 'compare float and quantized on the inputs in DIR (or seeded random inputs)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (model: string, o: { output: string; mode: string; exclude?: string; opTypes?: string; keepFp32?: string; activationType?: string;
+      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean }) => {
+      if (!QUANT_MODES.includes(o.mode as QuantMode)) throw new OptiflowError('invalid_argument', `--mode must be one of ${QUANT_MODES.join(', ')}, got '${o.mode}'`);
+      if (o.activationType !== undefined && o.activationType !== 'uint8' && o.activationType !== 'int8') throw new OptiflowError('invalid_argument', `--activation-type must be uint8 or int8, got '${o.activationType}'`);
+      if (o.method !== undefined && !['minmax', 'entropy', 'percentile'].includes(o.method)) throw new OptiflowError('invalid_argument', `--method must be minmax, entropy or percentile, got '${o.method}'`);
+      const percentile = o.percentile === undefined ? undefined : Number(o.percentile);
+      if (percentile !== undefined && !(percentile > 0 && percentile <= 100)) throw new OptiflowError('invalid_argument', `--percentile must be in (0, 100], got '${o.percentile}'`);
+      const s = await quantizeModel(model, {
+        output: o.output, mode: o.mode as QuantMode, exclude: list(o.exclude), opTypes: list(o.opTypes), keepFp32: list(o.keepFp32),
+        activationType: o.activationType as 'uint8' | 'int8' | undefined, method: o.method as CalibrationMethod | undefined, percentile,
+        calibrationDir: o.calibration, calibrationCache: o.calibrationCache, eval: o.eval, progress: process.stderr.isTTY,
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(s, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : formatQuantize(s));
+    });
+}
+
+/** Registers `optiflow compare`. */
+export function registerCompare(program: Command): void {
+  program.command('compare')
+    .description('run two models on the same inputs and report per-output agreement and error (top-1/top-5, max/mean abs, SNR)')
+    .argument('<reference>', 'the reference model (.onnx or built-in name)')
+    .argument('<other>', 'the model compared with it (.onnx or built-in name)')
+    .option('--inputs <dir>', 'folder of inputs (.npy/.pb; one subfolder per example); default: seeded random inputs')
+    .option('--seed <n>', 'seed of random inputs', '0')
+    .option('--json', 'print the result as JSON')
+    .action(async (a: string, b: string, o: { inputs?: string; seed: string; json?: boolean }) => {
+      const seed = Number(o.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new OptiflowError('invalid_argument', `--seed must be an integer >= 0, got '${o.seed}'`);
+      const r = await compareFiles(modelBytes(resolveModel(a)), modelBytes(resolveModel(b)), o.inputs, seed);
+      process.stdout.write(o.json ? `${JSON.stringify(r, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${formatCompare(r)}\n`);
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * Post-training quantization as a library function: `quantize(model, { mode })` loads a model,
+ * rewrites it (`dynamic`: int8 weights with on-the-fly activation quantization; `static`: QDQ from
+ * calibration; `fp16`: float16 weights and activations where safe) and returns standard ONNX.
+ * Sources: onnxruntime `quantize_dynamic`/`quantize_static`; TensorFlow Lite post-training
+ * quantization; onnxconverter-common float16 conversion. Node.js only (it reads files): import it
+ * from `optiflow/quantize`.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { exportOnnx } from '../exporters/onnx/export.js';
+import { OptiflowError } from '../ir/errors.js';
+import type { Graph } from '../ir/graph.js';
+import { checkOps, inferGraph } from '../ops/infer-graph.js';
+import { loadGraph, REGISTRY } from '../runtime/prepare.js';
+import { quantizeDynamic } from './dynamic.js';
+import { quantizeFp16 } from './fp16.js';
+import { quantizeStatic } from './static.js';
+import type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode } from './types.js';
+
+export type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode, QuantizeEntry, CalibrationMethod } from './types.js';
+export { compareModels, readExamples, randomExamples, formatCompare, type CompareResult, type OutputComparison } from './compare.js';
+
+/** The modes {@link quantize} accepts. */
+export const QUANT_MODES: readonly QuantMode[] = ['dynamic', 'static', 'fp16'];
+
+/** Drops intermediate value info and infers it again for the rewritten graph (dtypes changed). */
+function reinfer(g: Graph, source: string): void {
+  const io = new Set([...g.inputs, ...g.outputs].map((v) => v.name));
+  for (const k of [...g.valueInfo.keys()]) if (!io.has(k)) g.valueInfo.delete(k);
+  inferGraph(g, checkOps(g, REGISTRY, [source]));
+}
+
+/**
+ * Quantizes a model (a `.onnx` path or its bytes).
+ * When nothing could be quantized (no supported op, or all excluded), the result's
+ * `report.quantized` is empty, the graph is the unchanged float model and callers should not
+ * write it; the CLI prints "nothing to quantize" and exits 0 without writing a file.
+ * @throws OptiflowError `invalid_argument` for an unknown mode; as `loadGraph` (`io_error`,
+ *   `invalid_model`, `unsupported_op`, ...); as the mode's quantizer.
+ */
+export async function quantize(model: string | Uint8Array, options: QuantizeOptions): Promise<QuantizeResult> {
+  if (!QUANT_MODES.includes(options.mode)) {
+    throw new OptiflowError('invalid_argument', `unknown quantization mode '${String(options.mode)}'; use ${QUANT_MODES.join(', ')}`);
+  }
+  const loaded = await loadGraph(model);
+  const g = loaded.graph;
+  let report: QuantizeReport;
+  if (options.mode === 'dynamic') report = quantizeDynamic(g, options);
+  else if (options.mode === 'fp16') report = quantizeFp16(g, options);
+  else {
+    let bytes: Uint8Array;
+    if (typeof model === 'string') {
+      try { bytes = readFileSync(model); } catch (e) {
+        throw new OptiflowError('io_error', `cannot read model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, [model]);
+      }
+    } else bytes = model;
+    report = await quantizeStatic(g, bytes, options);
+  }
+  if (report.quantized.length > 0) reinfer(g, loaded.source);
+  return { graph: g, report, bytes: () => exportOnnx(g, { valueInfo: false }) };
+}
+
+/** A short text form of a report: counts, then one line per node. */
+export function formatReport(r: QuantizeReport): string {
+  const lines = [`mode ${r.mode}: ${r.quantized.length} node(s) quantized, ${r.skipped.length} skipped`];
+  for (const e of r.quantized) lines.push(`  quantized  ${e.opType} ${e.node}: ${e.detail}`);
+  for (const e of r.skipped) lines.push(`  skipped    ${e.opType} ${e.node}: ${e.detail}`);
+  return lines.join('\n');
+}
