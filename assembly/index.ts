@@ -15,3 +15,4 @@ export * from './kernels/gemm';
 export * from './kernels/conv';
 export * from './kernels/attention';
 export * from './kernels/fused-eltwise';
+export * from './kernels/int8';

@@ -5,8 +5,8 @@
  *   same-shape Reshape, cancelling Transposes, empty Slice/Pad), constant folding (shape subgraphs
  *   included), common-subexpression elimination, dead-code elimination;
  * - `extended`: `basic` plus folding (BatchNormalization and constant Mul/Add into Conv/Gemm) and
- *   fusions (Conv/Gemm/MatMul + bias + activation, MatMul + Add → Gemm, GELU, LayerNorm and
- *   attention patterns, elementwise chains);
+ *   fusions (QDQ → QLinearConv/QLinearMatMul, Conv/Gemm/MatMul + bias + activation, MatMul + Add
+ *   → Gemm, GELU, LayerNorm and attention patterns, elementwise chains);
  * - `all`: `extended` plus layout (NHWC regions for backends that prefer it).
  * Fusions only fire where the {@link ReplacementOracle} says the fused node runs on the backend
  * that would run the original, so a backend never receives a fused node it cannot run.
@@ -19,6 +19,7 @@ import { constantFolding, type NodeEvaluator } from './constant-folding.js';
 import { commonSubexpressionElimination } from './cse.js';
 import { deadCodeElimination } from './dce.js';
 import { FOLDING_RULES } from './fold-into-conv.js';
+import { QDQ_FUSION_RULES } from './fuse-qdq.js';
 import { ACTIVATION_FUSION_RULES } from './fuse-activation.js';
 import { elementwiseFusion } from './fuse-elementwise.js';
 import { PATTERN_FUSION_RULES } from './fuse-patterns.js';
@@ -61,6 +62,7 @@ export function passesFor(g: Graph, level: OptimizationLevel, evaluate: NodeEval
   const extended: GraphPass[] = [
     ...basic,
     ruleSetPass('fold-into-conv', FOLDING_RULES),
+    ruleSetPass('fuse-qdq', QDQ_FUSION_RULES),
     ruleSetPass('fuse-patterns', PATTERN_FUSION_RULES),
     ruleSetPass('fuse-activation', ACTIVATION_FUSION_RULES),
     elementwiseFusion,

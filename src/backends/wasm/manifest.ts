@@ -17,6 +17,7 @@ import { GEMM_MATMUL_WASM_KERNELS } from './kernels/gemm-matmul.js';
 import { GEMM_GEMM_WASM_KERNELS } from './kernels/gemm-gemm.js';
 import { CONV_WASM_KERNELS } from './kernels/conv.js';
 import { PATTERN_WASM_KERNELS } from './kernels/pattern.js';
+import { INT8_WASM_KERNELS } from './kernels/int8.js';
 
 /** Every `wasm` kernel. */
 export const WASM_KERNELS: readonly AnyWasmKernel[] = [
@@ -25,4 +26,5 @@ export const WASM_KERNELS: readonly AnyWasmKernel[] = [
   ...GATHER_WASM_KERNELS, ...SHAPE_WASM_KERNELS,
   ...GEMM_MATMUL_WASM_KERNELS, ...GEMM_GEMM_WASM_KERNELS, ...CONV_WASM_KERNELS,
   ...PATTERN_WASM_KERNELS,
+  ...INT8_WASM_KERNELS,
 ];

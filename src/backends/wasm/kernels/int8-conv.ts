@@ -1,0 +1,167 @@
+/**
+ * `wasm` kernels of QLinearConv and ConvInteger (2-D NCHW, any group) on the int8 GEMM: per image
+ * and group, Y_g [M/g, OH·OW] = W_g [M/g, K] · im2col(X_g) [K, OH·OW] with K = C/g·KH·KW; W_g
+ * packed once at `create` (zero points subtracted) as the GEMM's A, input widened into zero-padded int16 planes
+ * (`int8_dw_pad`) then im2col'ed straight into packed B (`int8_im2col_padded`), or X_g read directly for 1×1 stride-1 unpadded kernels. The
+ * int32 bias and the per-output-channel multiplier are the epilogue's row tables.
+ * Source: ONNX operator spec (QLinearConv, ConvInteger).
+ * @module
+ */
+import type { DType } from '../../../ir/dtype.js';
+import type { Node } from '../../../ir/graph.js';
+import type { TensorData } from '../../../ir/tensor-data.js';
+import { ConvInteger, convGeometry, QLinearConv } from '../../../ops/cast-quant-integer.js';
+import { defineWasmKernel, type AnyWasmKernel } from '../kernel.js';
+import type { Scratch, WasmRuntime } from '../runtime.js';
+import { shapeError } from './gemm-core.js';
+import {
+  bytesIn, copyOut, int8Support, packable, f64Table, int32Table, int8Gemm, int8PackA, int8PackB, int8PackedBytes, isSigned, numbersOf,
+  OUT_I32, OUT_I8, OUT_U8, requantScales,
+} from './int8-core.js';
+import { withScratch } from './shape-util.js';
+
+type ConvAttrs = Parameters<typeof convGeometry>[1];
+
+/** Packed weights: one A panel per group. */
+interface ConvState { w?: { ptrs: number[]; m: number; k: number }; dw?: number }
+
+/** Whether a node runs on the direct depthwise kernel: one channel per group, 8-bit output. */
+function isDepthwise(w: TensorData, group: number, outType: DType): boolean {
+  return outType !== 'int32' && group > 1 && w.dims[0] === group && w.dims[1] === 1;
+}
+
+/** Depthwise weights [C, KH·KW] as int16 with the zero point subtracted. */
+function packDepthwise(rt: WasmRuntime, s: Scratch | undefined, w: TensorData, wz: TensorData | undefined): number {
+  const m = w.dims[0]!; const kk = w.dims[2]! * w.dims[3]!;
+  const z = numbersOf(wz);
+  const p = s ? s.alloc(m * kk * 2) : rt.alloc(m * kk * 2);
+  const v = new Int16Array(rt.memory.buffer, p, m * kk);
+  const src = w.data as Int8Array | Uint8Array;
+  for (let i = 0; i < m * kk; i++) v[i] = src[i]! - (z.length > 1 ? z[Math.floor(i / kk)]! : z[0] ?? 0);
+  return p;
+}
+
+function packWeights(rt: WasmRuntime, s: Scratch | undefined, node: Node, w: TensorData, wz: TensorData | undefined, group: number) {
+  if (w.dims.length !== 4) shapeError(node, `W must be 4-D, got [${w.dims.join(',')}]`);
+  const m = w.dims[0]!; const k = w.dims[1]! * w.dims[2]! * w.dims[3]!;
+  if (m % group !== 0) shapeError(node, `output channels ${m} not divisible by group ${group}`);
+  const mg = m / group;
+  const z = numbersOf(wz);
+  const raw = bytesIn(rt, s, w.data);
+  const zp = z.length > 1 ? int32Table(rt, s, z, m) : 0;
+  const ptrs: number[] = [];
+  try {
+    for (let g = 0; g < group; g++) {
+      const bytes = int8PackedBytes(rt, 'a', mg, k);
+      const p = s ? s.alloc(bytes) : rt.alloc(bytes);
+      int8PackA(rt, raw + g * mg * k, k, 1, mg, k, isSigned(w), zp ? zp + g * mg * 4 : 0, z[0] ?? 0, p);
+      ptrs.push(p);
+    }
+  } finally {
+    if (!s) { rt.free(raw); if (zp) rt.free(zp); }
+  }
+  return { ptrs, m, k };
+}
+
+/** Height and width of the int16 planes `int8_dw_pad` writes (every tap of every output inside). */
+function paddedPlane(geo: { strides: number[]; dilations: number[]; pads: number[] }, h: number, w: number, kh: number, kw: number,
+  oh: number, ow: number): { hp: number; wp: number } {
+  const [sh, sw] = geo.strides as [number, number]; const [dh, dw] = geo.dilations as [number, number];
+  return {
+    hp: Math.max((oh - 1) * sh + (kh - 1) * dh + 1, geo.pads[0]! + h),
+    wp: Math.max((ow - 1) * sw + (kw - 1) * dw + 1, geo.pads[1]! + w),
+  };
+}
+
+/** Shared body: y = epilogue(conv(x − zx, w − zw)). `scales` undefined = int32 output. */
+function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | undefined, x: TensorData, xz: TensorData | undefined,
+  w: TensorData, wz: TensorData | undefined, outType: DType, scales: number[] | undefined, zy: number, bias: number[]): TensorData {
+  const group = attrs.group;
+  if (x.dims.length !== 4) shapeError(node, `X must be 4-D (NCHW), got [${x.dims.join(',')}]`);
+  const [nb, c, h, wd] = x.dims as [number, number, number, number];
+  if (c !== w.dims[1]! * group) shapeError(node, `channels do not match group ${group}: X [${x.dims.join(',')}], W [${w.dims.join(',')}]`);
+  const geo = convGeometry(node, attrs, [h, wd], w.dims.slice(2));
+  const [oh, ow] = geo.outSpatial as [number, number];
+  const [kh, kw] = [w.dims[2]!, w.dims[3]!];
+  const m = w.dims[0]!; const mg = m / group; const cg = c / group;
+  const n = oh * ow;
+  if (isDepthwise(w, group, outType) && geo.strides[1]! <= 2) {
+    return withScratch(rt, (s) => {
+      const wts = st?.dw ?? packDepthwise(rt, s, w, wz);
+      const [sh, sw] = geo.strides as [number, number]; const [dh, dw] = geo.dilations as [number, number];
+      const { hp, wp } = paddedPlane(geo, h, wd, kh, kw, oh, ow);
+      const xp = bytesIn(rt, s, x.data);
+      const pad = s.alloc((c * hp * wp + 128) * 2);
+      new Int16Array(rt.memory.buffer, pad + c * hp * wp * 2, 128).fill(0);
+      const y = s.alloc(Math.max(4, nb * m * n));
+      const biasP = int32Table(rt, s, bias, m);
+      const scaleP = f64Table(rt, s, scales!, m, 1);
+        for (let b = 0; b < nb; b++) {
+        rt.parallelFor('int8_dw_pad', [xp + b * c * h * wd, h, wd, hp, wp, geo.pads[0]!, geo.pads[1]!, isSigned(x) ? 1 : 0, numbersOf(xz)[0] ?? 0, pad], c, c * hp * wp);
+        rt.parallelFor('int8_dw_conv', [pad, hp, wp, wts, kh, kw, sh, sw, dh, dw, oh, ow, biasP, scaleP, zy, outType === 'int8' ? 1 : 0,
+          y + b * m * n], c, c * n * kh * kw);
+      }
+      return { type: outType, dims: [nb, m, oh, ow], data: copyOut(rt, outType, y, nb * m * n) };
+    });
+  }
+  return withScratch(rt, (s) => {
+    const pw = st?.w ?? packWeights(rt, s, node, w, wz, group);
+    const k = pw.k;
+    const xp = bytesIn(rt, s, x.data);
+    const zx = numbersOf(xz)[0] ?? 0;
+    const signed = isSigned(x);
+    const esz = outType === 'int32' ? 4 : 1;
+    const y = s.alloc(Math.max(4, nb * m * n * esz));
+    const bp = s.alloc(int8PackedBytes(rt, 'b', n, k));
+    const biasP = int32Table(rt, s, bias.length ? bias : [], m);
+    const scaleP = scales ? f64Table(rt, s, scales, m, 1) : 0;
+    const mode = outType === 'int32' ? OUT_I32 : outType === 'int8' ? OUT_I8 : OUT_U8;
+    const pointwise = kh === 1 && kw === 1 && geo.strides.every((v) => v === 1) && geo.pads.every((v) => v === 0);
+    const [sh, sw] = geo.strides as [number, number]; const [dh, dw] = geo.dilations as [number, number];
+    const { hp, wp } = paddedPlane(geo, h, wd, kh, kw, oh, ow);
+    const pad = pointwise ? 0 : s.alloc((c * hp * wp + 128) * 2);
+    if (pad) new Int16Array(rt.memory.buffer, pad + c * hp * wp * 2, 128).fill(0);
+    for (let b = 0; b < nb; b++) {
+      if (pad) rt.parallelFor('int8_dw_pad', [xp + b * c * h * wd, h, wd, hp, wp, geo.pads[0]!, geo.pads[1]!, signed ? 1 : 0, zx, pad], c, c * hp * wp);
+      for (let g = 0; g < group; g++) {
+        if (pointwise) int8PackB(rt, xp + (b * c + g * cg) * h * wd, h * wd, 1, k, n, signed, 0, zx, bp);
+        else {
+          rt.parallelFor('int8_im2col_padded', [pad + g * cg * hp * wp * 2, cg, hp, wp, ow, n, kh, kw, sh, sw, dh, dw, bp], Math.ceil(n / 8), n * k);
+        }
+        int8Gemm(rt, pw.ptrs[g]!, bp, y + ((b * m + g * mg) * n) * esz, n, mg, n, k, {
+          mode, bias: biasP ? biasP + g * mg * 4 : 0, scale: scaleP ? scaleP + g * mg * 8 : 0, byRow: true, zy,
+        });
+      }
+    }
+    return { type: outType, dims: [nb, m, oh, ow], data: copyOut(rt, outType, y, nb * m * n) };
+  });
+}
+
+const qLinearConv = defineWasmKernel(QLinearConv, {
+  supports: (q) => int8Support(q, [0, 3, 7], 'conv'),
+  create: ({ constants, node, attrs }, rt): ConvState => {
+    const w = constants[3];
+    if (!w || w.dims.length !== 4 || !packable(node, constants, 3, 5)) return {};
+    if (isDepthwise(w, attrs.group, constants[7]?.type ?? 'uint8')) return { dw: packDepthwise(rt, undefined, w, constants[5]) };
+    return { w: packWeights(rt, undefined, node, w, constants[5], attrs.group) };
+  },
+  dispose: (st, rt) => { for (const p of st.w?.ptrs ?? []) rt.free(p); if (st.dw) rt.free(st.dw); },
+  run: ({ inputs: [x, xs, xz, w, ws, wz, ys, yz, bias], outputs: [o], node, attrs, state }, rt) => {
+    const m = w!.dims[0]!;
+    const scales = requantScales(numbersOf(xs)[0]!, numbersOf(ws), numbersOf(ys)[0]!, m);
+    return [runConv(rt, node, attrs, state, x!, xz, w!, wz, o?.dtype ?? yz!.type, scales, numbersOf(yz)[0] ?? 0, numbersOf(bias))];
+  },
+});
+
+const convInteger = defineWasmKernel(ConvInteger, {
+  supports: (q) => int8Support(q, [0, 1], 'conv'),
+  create: ({ constants, node, attrs }, rt): ConvState => {
+    const w = constants[1];
+    return w && w.dims.length === 4 && packable(node, constants, 1, 3) ? { w: packWeights(rt, undefined, node, w, constants[3], attrs.group) } : {};
+  },
+  dispose: (st, rt) => { for (const p of st.w?.ptrs ?? []) rt.free(p); },
+  run: ({ inputs: [x, w, xz, wz], node, attrs, state }, rt) => [runConv(rt, node, attrs, state, x!, xz, w!, wz, 'int32', undefined, 0, [])],
+});
+
+/** The int8 convolution `wasm` kernels. */
+export const INT8_CONV_WASM_KERNELS: readonly AnyWasmKernel[] = [qLinearConv, convInteger];
