@@ -103,6 +103,9 @@ export async function runCase(dir: string, suite: string, options: CaseOptions =
     try { ops = [...new Set(importOnnx(bytes).nodes.map((n) => n.opType))]; } catch { /* reported below */ }
     const sessionOptions = { executionProviders: options.executionProviders, graphOptimizationLevel: options.level };
     if (options.differential) {
+      const random = ops.filter((o) => RANDOM_OPS.has(o));
+      // Unseeded random ops draw a fresh stream every run: two runs agree only by chance.
+      if (random.length) return done('unsupported', `nondeterministic: the model draws random numbers (${random.join(', ')})`);
       const r = await runDifferential(dir, bytes, options, (a) => { applied = a; });
       return r ? done(r.status, r.message) : done('passed');
     }
@@ -155,6 +158,9 @@ async function checkDataSets(dir: string, session: InferenceSession,
  * @returns the first difference as a failure, `undefined` when all match
  * @throws what session creation or a run throws (the caller turns it into a result)
  */
+/** Ops whose outputs are random draws (unless seeded, which the differential mode does not assume). */
+const RANDOM_OPS = new Set(['RandomNormal', 'RandomNormalLike', 'RandomUniform', 'RandomUniformLike', 'Bernoulli', 'Multinomial']);
+
 async function runDifferential(dir: string, bytes: Uint8Array, options: CaseOptions, onApplied: (a: string[]) => void):
   Promise<{ status: CaseResult['status']; message: string } | undefined> {
   const level = options.level ?? 'all';

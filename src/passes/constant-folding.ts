@@ -83,15 +83,8 @@ function foldGatherOfShape(g: Graph, n: Node, producers: ReadonlyMap<string, Nod
   return [int64s([...idx.dims], picked)];
 }
 
-function isQuantized(t: string | undefined): boolean {
-  return t === 'int8' || t === 'uint8' || t === 'int16' || t === 'uint16' || t === 'int32' || t === 'int4' || t === 'uint4';
-}
-
 function foldConstant(g: Graph, n: Node, evaluate: NodeEvaluator): TensorData[] | undefined {
   if (NONDETERMINISTIC.has(n.opType) || n.inputs.length === 0) return undefined;
-  // Quantized weights stay quantized (onnxruntime does the same): the QDQ fusions turn
-  // DequantizeLinear(int8 weight) -> Conv into an integer kernel, and the file stays small.
-  if (n.opType === 'DequantizeLinear' && n.domain === '' && isQuantized(g.initializers.get(n.inputs[0] ?? '')?.type)) return undefined;
   if ([...n.attributes.values()].some((a) => a.type === 'graph' || a.type === 'graphs')) return undefined;
   const inputs = n.inputs.map((x) => (x ? g.initializers.get(x) : undefined));
   if (n.inputs.some((x, i) => x && !inputs[i])) return undefined;

@@ -2,10 +2,11 @@
  * Optimization pipelines per `graphOptimizationLevel`, with onnxruntime's names and split:
  * - `disabled`: nothing;
  * - `basic`: semantics-preserving clean-up — no-op elimination (Identity, Dropout, same-type Cast,
- *   same-shape Reshape, cancelling Transposes, empty Slice/Pad), constant folding (shape subgraphs
- *   included), common-subexpression elimination, dead-code elimination;
+ *   same-shape Reshape, cancelling Transposes, empty Slice/Pad), QDQ → QLinearConv/QLinearMatMul
+ *   (ahead of constant folding, which would dequantize the weights), constant folding (shape
+ *   subgraphs included), common-subexpression elimination, dead-code elimination;
  * - `extended`: `basic` plus folding (BatchNormalization and constant Mul/Add into Conv/Gemm) and
- *   fusions (QDQ → QLinearConv/QLinearMatMul, Conv/Gemm/MatMul + bias + activation, MatMul + Add
+ *   fusions (Conv/Gemm/MatMul + bias + activation, MatMul + Add
  *   → Gemm, GELU, LayerNorm and attention patterns, elementwise chains);
  * - `all`: `extended` plus layout (NHWC regions for backends that prefer it).
  * Fusions only fire where the {@link ReplacementOracle} says the fused node runs on the backend
@@ -54,6 +55,9 @@ export function passesFor(g: Graph, level: OptimizationLevel, evaluate: NodeEval
   if (level === 'disabled') return [];
   const basic: GraphPass[] = [
     ruleSetPass('eliminate-no-ops', [...identityRules(capturedNames(g)), ...NOOP_RULES]),
+    // Before constant folding, which would turn DequantizeLinear(int8 weight) into float weights:
+    // QDQ around Conv/MatMul becomes one integer op; the DequantizeLinears left fold to constants.
+    ruleSetPass('fuse-qdq', QDQ_FUSION_RULES),
     constantFolding(evaluate),
     commonSubexpressionElimination,
     deadCodeElimination,
@@ -62,7 +66,6 @@ export function passesFor(g: Graph, level: OptimizationLevel, evaluate: NodeEval
   const extended: GraphPass[] = [
     ...basic,
     ruleSetPass('fold-into-conv', FOLDING_RULES),
-    ruleSetPass('fuse-qdq', QDQ_FUSION_RULES),
     ruleSetPass('fuse-patterns', PATTERN_FUSION_RULES),
     ruleSetPass('fuse-activation', ACTIVATION_FUSION_RULES),
     elementwiseFusion,
