@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { writeOnnxFile } from '../exporters/onnx/export-file.js';
 import { InferenceSession } from '../index.js';
 import { OptiflowError } from '../ir/errors.js';
+import { loadCalibrationDir, type Preprocess } from '../quantize/calibration-data.js';
 import { compareModels, formatCompare, randomExamples, readExamples, type CompareResult } from '../quantize/compare.js';
 import { formatReport, quantize, QUANT_MODES } from '../quantize/index.js';
 import type { CalibrationMethod, QuantizeOptions, QuantizeReport, QuantMode } from '../quantize/types.js';
@@ -18,8 +19,10 @@ import { modelBytes, resolveModel } from './model-source.js';
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions extends Omit<QuantizeOptions, 'calibration'> {
   output: string;
-  /** Folder of calibration inputs (static mode), read with `readExamples`. */
+  /** Folder of calibration inputs (static mode): `.npy`/`.pb` tensors or PNG images. */
   calibrationDir?: string;
+  /** How PNG calibration images become input tensors (resize, mean/std, layout, channel order). */
+  preprocess?: Preprocess;
   /** Compare float and quantized: a folder of inputs, or `true` for 8 seeded random examples. */
   eval?: string | true;
 }
@@ -48,8 +51,12 @@ export async function quantizeModel(model: string, o: QuantizeModelOptions): Pro
   const floatModel = modelBytes(src);
   const opts: QuantizeOptions = { ...o };
   if (o.calibrationDir) {
-    const s = await InferenceSession.create(floatModel);
-    opts.calibration = readExamples(o.calibrationDir, s.inputNames);
+    const s = await InferenceSession.create(floatModel, { graphOptimizationLevel: 'disabled', executionProviders: ['js'] });
+    try {
+      opts.calibration = loadCalibrationDir(o.calibrationDir, s.graph.inputs, o.preprocess);
+    } finally {
+      await s.release();
+    }
   }
   const r = await quantize(floatModel, opts);
   const summary: QuantizeSummary = { model: src.name, report: r.report, written: false, output: o.output, floatBytes: floatModel.length, bytes: 0 };
@@ -96,12 +103,19 @@ export function registerQuantize(program: Command): void {
     .option('--activation-type <t>', 'static mode: uint8 or int8')
     .option('--method <m>', 'static mode: minmax, entropy or percentile')
     .option('--percentile <p>', 'percentile method: the percentile kept (e.g. 99.999)')
-    .option('--calibration <dir>', 'static mode: folder of representative inputs (.npy/.pb)')
+    .option('--calibration <dir>', 'static mode: folder of representative inputs (.npy/.pb tensors or .png images)')
+    .option('--resize <h,w>', 'calibration images: resize to H,W (bilinear; default the input size)')
+    .option('--scale <s>', 'calibration images: multiply 0..255 pixels by S first (e.g. 0.00392157 for 0..1)')
+    .option('--mean <list>', 'calibration images: per-channel mean subtracted, comma-separated')
+    .option('--std <list>', 'calibration images: per-channel std divided by, comma-separated')
+    .option('--layout <l>', 'calibration images: NCHW (default) or NHWC')
+    .option('--channel-order <c>', 'calibration images: RGB (default) or BGR')
     .option('--calibration-cache <file>', 'static mode: saved ranges (read if present, written otherwise)')
     .option('--eval [dir]', 'compare float and quantized on the inputs in DIR (or seeded random inputs)')
     .option('--json', 'print the summary as JSON')
     .action(async (model: string, o: { output: string; mode: string; exclude?: string; opTypes?: string; keepFp32?: string; activationType?: string;
-      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean }) => {
+      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean;
+      resize?: string; scale?: string; mean?: string; std?: string; layout?: string; channelOrder?: string }) => {
       if (!QUANT_MODES.includes(o.mode as QuantMode)) throw new OptiflowError('invalid_argument', `--mode must be one of ${QUANT_MODES.join(', ')}, got '${o.mode}'`);
       if (o.activationType !== undefined && o.activationType !== 'uint8' && o.activationType !== 'int8') throw new OptiflowError('invalid_argument', `--activation-type must be uint8 or int8, got '${o.activationType}'`);
       if (o.method !== undefined && !['minmax', 'entropy', 'percentile'].includes(o.method)) throw new OptiflowError('invalid_argument', `--method must be minmax, entropy or percentile, got '${o.method}'`);
@@ -111,9 +125,40 @@ export function registerQuantize(program: Command): void {
         output: o.output, mode: o.mode as QuantMode, exclude: list(o.exclude), opTypes: list(o.opTypes), keepFp32: list(o.keepFp32),
         activationType: o.activationType as 'uint8' | 'int8' | undefined, method: o.method as CalibrationMethod | undefined, percentile,
         calibrationDir: o.calibration, calibrationCache: o.calibrationCache, eval: o.eval, progress: process.stderr.isTTY,
+        preprocess: preprocessOptions(o),
       });
       process.stdout.write(o.json ? `${JSON.stringify(s, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : formatQuantize(s));
     });
+}
+
+/** The image preprocessing flags as {@link Preprocess}. @throws OptiflowError `invalid_argument` naming the flag. */
+function preprocessOptions(o: { resize?: string; scale?: string; mean?: string; std?: string; layout?: string; channelOrder?: string }): Preprocess {
+  const nums = (flag: string, v: string | undefined): number[] | undefined => {
+    if (v === undefined) return undefined;
+    const xs = v.split(',').map(Number);
+    if (!xs.length || xs.some((x) => !Number.isFinite(x))) throw new OptiflowError('invalid_argument', `${flag} must be comma-separated numbers, got '${v}'`);
+    return xs;
+  };
+  const p: Preprocess = {};
+  const r = nums('--resize', o.resize);
+  if (r) {
+    if (r.length !== 2 || r.some((x) => !Number.isInteger(x) || x < 1)) throw new OptiflowError('invalid_argument', `--resize must be H,W (positive integers), got '${o.resize}'`);
+    p.resize = [r[0]!, r[1]!];
+  }
+  const sc = nums('--scale', o.scale);
+  if (sc) p.scale = sc[0];
+  p.mean = nums('--mean', o.mean);
+  p.std = nums('--std', o.std);
+  if (p.std?.some((x) => x === 0)) throw new OptiflowError('invalid_argument', `--std must not contain 0, got '${o.std}'`);
+  if (o.layout !== undefined) {
+    if (o.layout !== 'NCHW' && o.layout !== 'NHWC') throw new OptiflowError('invalid_argument', `--layout must be NCHW or NHWC, got '${o.layout}'`);
+    p.layout = o.layout;
+  }
+  if (o.channelOrder !== undefined) {
+    if (o.channelOrder !== 'RGB' && o.channelOrder !== 'BGR') throw new OptiflowError('invalid_argument', `--channel-order must be RGB or BGR, got '${o.channelOrder}'`);
+    p.channelOrder = o.channelOrder;
+  }
+  return p;
 }
 
 /** Registers `optiflow compare`. */

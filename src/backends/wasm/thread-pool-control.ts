@@ -39,7 +39,7 @@ export const CTRL = {
 } as const;
 
 /** Most arguments a parallel kernel takes before its range. */
-export const MAX_ARGS = 16;
+export const MAX_ARGS = 32;
 /** Most threads of one pool. */
 export const MAX_THREADS = 256;
 const ERROR_BYTES = 1024;
