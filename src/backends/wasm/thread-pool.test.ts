@@ -13,7 +13,7 @@ import { WASM_KERNELS } from './manifest.js';
 import { loadWasmModule } from './loader.js';
 import { WasmRuntime } from './runtime.js';
 import {
-  CONTROL_BYTES, CTRL, SplitBackoff, ThreadPool, controlViews, defaultThreadCount, nodeWorkerHost, threadPoolOf, workerExecArgv,
+  CONTROL_BYTES, CTRL, MAX_ARGS, SplitBackoff, ThreadPool, controlViews, defaultThreadCount, nodeWorkerHost, threadPoolOf, workerExecArgv,
   type PoolWorker, type WorkerHost,
 } from './thread-pool.js';
 
@@ -160,7 +160,8 @@ test('a worker that cannot instantiate the module fails the first parallel call,
 test('control block layout and thread count', async () => {
   const v = controlViews(new SharedArrayBuffer(CONTROL_BYTES));
   assert.ok(v.ctrl.length > CTRL.RANGES + 3 * 255 + 2);
-  assert.equal(v.args.length, 16);
+  assert.equal(v.args.length, MAX_ARGS);
+  assert.ok(MAX_ARGS >= 17, "the int8 depthwise kernel takes 17 arguments");
   assert.ok((await defaultThreadCount()) >= 1);
   const { module, rt } = await setup(2);
   await assert.rejects(ThreadPool.create({ module, memory: rt.memory, exports: rt.exports, threads: 1 }), /threads must be an integer/);
