@@ -109,52 +109,57 @@ export function int8_pack_b(src: usize, rs: i32, cs: i32, k: i32, n: i32, signed
   }
 }
 
-/** Decodes k = (c·kh + ky)·kw + kx into the byte offset of its tap in a padded int16 plane set. */
-// @ts-ignore: decorator
-@inline function tapOffset(k: i32, kh: i32, kw: i32, plane: usize, wp: i32, dh: i32, dw: i32): usize {
-  const kx = k % kw; const t = k / kw; const ky = t % kh; const c = t / kh;
-  return (<usize>c * plane + <usize>(ky * dh) * <usize>wp + <usize>(kx * dw)) << 1;
-}
-
 /**
  * im2col straight into packed B strips [start, end) from int16 planes padded by `int8_dw_pad`
- * (zero point already subtracted, padding 0): B[(c, ky, kx), (oy, ox)] =
- * xp[c, oy·sh + ky·dh, ox·sw + kx·dw]. Strips of 8 columns inside one output row with stride 1
- * or 2 are gathered with vector loads; the rest element by element.
+ * (zero point already subtracted, padding 0): B[p, (oy, ox)] = the int16 at byte
+ * xp + 2·(oy·sh·wp + ox·sw) + tab[p], where tab (int32, K entries, built once per convolution)
+ * holds each tap's byte offset 2·(c·Hp·Wp + ky·dh·Wp + kx·dw) — no divisions in the loop. Strips
+ * of 8 columns inside one output row with stride 1 or 2 are gathered with vector loads; strips
+ * crossing a row (or the end) column by column.
  */
-export function int8_im2col_padded(xp: usize, c: i32, hp: i32, wp: i32, ow: i32, n: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, dh: i32, dw: i32, dst: usize, start: i32, end: i32): void {
-  const k = c * kh * kw;
+export function int8_im2col_padded(xp: usize, tab: usize, k: i32, wp: i32, ow: i32, n: i32, sh: i32, sw: i32,
+  dst: usize, start: i32, end: i32): void {
   const k2 = (k + 1) >> 1;
-  const plane = <usize>hp * <usize>wp;
   for (let t = start; t < end; t++) {
     let out = dst + (<usize>t * <usize>k2 * NR << 2);
     const j0 = t * NR;
     const oy = j0 / ow; const ox = j0 % ow;
     if (ox + NR <= ow && sw <= 2) {
       const base = xp + ((<usize>(oy * sh) * <usize>wp + <usize>(ox * sw)) << 1);
-      for (let p = 0; p < k2; p++) {
-        const q0 = base + tapOffset(2 * p, kh, kw, plane, wp, dh, dw);
-        const v0 = sw == 1 ? v128.load(q0) : v128.shuffle<i16>(v128.load(q0), v128.load(q0, 16), 0, 2, 4, 6, 8, 10, 12, 14);
-        let v1 = i16x8.splat(0);
-        if (2 * p + 1 < k) {
-          const q1 = base + tapOffset(2 * p + 1, kh, kw, plane, wp, dh, dw);
-          v1 = sw == 1 ? v128.load(q1) : v128.shuffle<i16>(v128.load(q1), v128.load(q1, 16), 0, 2, 4, 6, 8, 10, 12, 14);
+      const kp = k >> 1;
+      for (let p = 0; p < kp; p++) {
+        const q0 = base + <usize>load<i32>(tab + (<usize>p << 3));
+        const q1 = base + <usize>load<i32>(tab + (<usize>p << 3), 4);
+        let v0: v128; let v1: v128;
+        if (sw == 1) { v0 = v128.load(q0); v1 = v128.load(q1); } else {
+          v0 = v128.shuffle<i16>(v128.load(q0), v128.load(q0, 16), 0, 2, 4, 6, 8, 10, 12, 14);
+          v1 = v128.shuffle<i16>(v128.load(q1), v128.load(q1, 16), 0, 2, 4, 6, 8, 10, 12, 14);
         }
         v128.store(out, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
         v128.store(out, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
         out += NR << 2;
       }
+      if (k & 1) {
+        const q0 = base + <usize>load<i32>(tab + (<usize>(k - 1) << 2));
+        const v0 = sw == 1 ? v128.load(q0) : v128.shuffle<i16>(v128.load(q0), v128.load(q0, 16), 0, 2, 4, 6, 8, 10, 12, 14);
+        const v1 = i16x8.splat(0);
+        v128.store(out, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(out, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      }
       continue;
     }
     for (let j = 0; j < NR; j++) {
       const col = j0 + j;
-      const valid = col < n;
-      const base = valid ? xp + ((<usize>((col / ow) * sh) * <usize>wp + <usize>((col % ow) * sw)) << 1) : 0;
-      for (let p = 0; p < 2 * k2; p++) {
-        const v: i16 = valid && p < k ? load<i16>(base + tapOffset(p, kh, kw, plane, wp, dh, dw)) : 0;
-        store<i16>(out + ((<usize>(p >> 1) * NR + <usize>j) << 2) + (<usize>(p & 1) << 1), v);
+      const o = out + (<usize>j << 2);
+      if (col >= n) {
+        for (let p = 0; p < k2; p++) store<i32>(o + (<usize>p * NR << 2), 0);
+        continue;
       }
+      const base = xp + ((<usize>((col / ow) * sh) * <usize>wp + <usize>((col % ow) * sw)) << 1);
+      for (let p = 0; p < k; p++) {
+        store<i16>(o + ((<usize>(p >> 1) * NR) << 2) + (<usize>(p & 1) << 1), load<i16>(base + <usize>load<i32>(tab + (<usize>p << 2))));
+      }
+      if (k & 1) store<i16>(o + ((<usize>(k >> 1) * NR) << 2) + 2, 0);
     }
   }
 }

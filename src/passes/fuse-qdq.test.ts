@@ -22,7 +22,7 @@ const i8s = (dims: number[], seed: number): TensorData => {
   return { type: 'int8', dims, data: Int8Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) % 2 ** 31; return (s % 255) - 127; }) };
 };
 
-interface Options { conv: boolean; act?: 'Relu' | ''; extraReader?: boolean; outType?: 'uint8' | 'int8'; bn?: boolean }
+interface Options { conv: boolean; act?: 'Relu' | ''; extraReader?: 'x' | 'y'; outType?: 'uint8' | 'int8'; bn?: boolean }
 
 /** Float input → Q → DQ → Conv/MatMul(DQ(w_q) per channel, float bias) → [Relu] → Q → DQ → output. */
 function qdqGraph(o: Options): { g: Graph; sy: number; feeds: Record<string, TensorData> } {
@@ -47,6 +47,7 @@ function qdqGraph(o: Options): { g: Graph; sy: number; feeds: Record<string, Ten
     const variance = b.float('var', [m], Array.from({ length: m }, (_, i) => 0.5 + 0.2 * i));
     y = b.op('BatchNormalization', [y, gamma, beta, mean, variance], { epsilon: 1e-3 });
   }
+  const pre = y;
   if (o.act) y = b.op(o.act, [y]);
   const sy = 0.05;
   const outType = o.outType ?? 'uint8';
@@ -55,7 +56,7 @@ function qdqGraph(o: Options): { g: Graph; sy: number; feeds: Record<string, Ten
   const out = b.op('DequantizeLinear', [yq, 'sy', zy]);
   const g = b.build();
   g.outputs = [{ name: out }];
-  if (o.extraReader) g.outputs.push({ name: xf });
+  if (o.extraReader) g.outputs.push({ name: o.extraReader === 'x' ? xf : pre });
   infer(g);
   for (const v of g.outputs) Object.assign(v, g.valueInfo.get(v.name));
   return { g, sy, feeds: { x: randomF32(xShape, 11, -2, 2) } };
@@ -97,8 +98,22 @@ test('QDQ MatMul becomes QLinearMatMul; equals the unfused graph within one step
   await check({ conv: false, act: 'Relu' });
 });
 
-test('does not fire when the DequantizeLinear output has another reader', () => {
-  const { g } = qdqGraph({ conv: true, act: 'Relu', extraReader: true });
+test('fires when the input DequantizeLinear has another reader, keeping it for that reader', async () => {
+  const o: Options = { conv: true, act: 'Relu', extraReader: 'x' };
+  const { g: plain, feeds } = qdqGraph(o);
+  const { g } = qdqGraph(o);
+  fuse(g);
+  assert.deepEqual(ops(g), ['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'DequantizeLinear']);
+  const run = async (m: Graph) => (await InferenceSession.create(exportOnnx(m), { graphOptimizationLevel: 'disabled', executionProviders: ['js'] })).run(feeds);
+  const [want, got] = [await run(plain), await run(g)];
+  const xf = g.outputs[1]!.name;
+  assert.deepEqual(got[xf]!.data, want[xf]!.data); // the kept DequantizeLinear, bit for bit
+  const wo = want[g.outputs[0]!.name]!.data as Float32Array; const go = got[g.outputs[0]!.name]!.data as Float32Array;
+  for (let i = 0; i < wo.length; i++) assert.ok(Math.abs(go[i]! - wo[i]!) <= 0.05 * 1.001, `element ${i}: ${go[i]} vs unfused ${wo[i]}`);
+});
+
+test('does not fire when the Conv output has another reader', () => {
+  const { g } = qdqGraph({ conv: true, act: 'Relu', extraReader: 'y' });
   fuse(g);
   assert.ok(ops(g).includes('Conv') && !ops(g).includes('QLinearConv'));
 });

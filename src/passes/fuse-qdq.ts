@@ -13,8 +13,10 @@
  * quantized value; Clip: its bounds quantize to the ends of the range or beyond), so the result equals
  * the unfused graph up to the rounding of the requantization (within one quantization step).
  *
- * Conditions: every consumed intermediate (the two DequantizeLinear outputs, the op's and the
- * activation's outputs) has exactly one reader and is no graph output; x_q's dtype equals y_q's;
+ * Conditions: every consumed intermediate (the weight's DequantizeLinear output, the op's and the
+ * activation's outputs) has exactly one reader and is no graph output — x's DequantizeLinear may
+ * have other readers (a residual Add, a sibling Conv reading the same activation), it then stays
+ * for them; x_q's dtype equals y_q's;
  * scales and zero points are initializers; s_x and s_y per-tensor; the weight w_q is an int8/uint8
  * initializer whose scale is per-tensor or per output channel (Conv: axis 0, length M; MatMul:
  * B 2-D, axis 1, length N); no `block_size`; the capability oracle accepts the fused node in place
@@ -198,7 +200,9 @@ function fuseQdq(qNode: Node, ctx: RewriteCtx): Node | undefined {
   const [xName, wName, bName] = op.inputs;
   const dqx = producer(ctx, xName ?? ''); const dqw = producer(ctx, wName ?? '');
   if (!dqx || !dqw || dqx.opType !== 'DequantizeLinear' || dqw.opType !== 'DequantizeLinear' || dqx.domain || dqw.domain) return undefined;
-  if (!singleUse(ctx, xName!) || !singleUse(ctx, wName!)) return undefined;
+  // x's DequantizeLinear may have other readers (a residual Add, a sibling Conv): the fused node
+  // reads x_q itself and the DequantizeLinear stays for them (onnxruntime duplicates it instead).
+  if (!singleUse(ctx, wName!)) return undefined;
   const xdt = g.valueInfo.get(dqx.inputs[0]!)?.dtype ?? g.initializers.get(dqx.inputs[0]!)?.type;
   const x = quantOf(g, dqx, xdt);
   if (!x || x.dtype !== y.dtype || x.s.length !== 1 || x.z.length !== 1) return undefined;

@@ -139,3 +139,40 @@ test('a model with no quantizable op: nothing quantized, no calibration needed, 
   assert.deepEqual(report.skipped, [{ node: 'sm', opType: 'Softmax', detail: 'op type not quantizable' }]);
   await assert.rejects(quantizeStatic(importOnnx(smallModel()), smallModel(), { mode: 'static' }), /needs calibration data/);
 });
+
+/** x [1,2,4,4] → Conv a (3×3) → Relu → Conv c (1×1) → Add(c, x) → Relu → GlobalAveragePool → Flatten → y [1,2]. */
+function residualModel(): Uint8Array {
+  const b = new GraphBuilder('residual', { '': 13 });
+  const x = b.input('x', 'float32', [1, 2, 4, 4]);
+  const wa = b.float('wa', [2, 2, 3, 3], Array.from({ length: 36 }, (_, i) => Math.sin(i + 2) * 0.5));
+  const a = b.op('Conv', [x, wa, b.float('ba', [2], [0.05, -0.1])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv_a' });
+  const ra = b.op('Relu', [a], {}, { name: 'relu_a' });
+  const wc = b.float('wc', [2, 2, 1, 1], [0.7, -0.4, 0.3, 0.9]);
+  const c = b.op('Conv', [ra, wc, b.float('bc', [2], [-0.2, 0.1])], { kernel_shape: [1, 1] }, { name: 'conv_c' });
+  const s = b.op('Add', [c, x], {}, { name: 'add' });
+  const r = b.op('Relu', [s], {}, { name: 'relu_out' });
+  const f = b.op('Flatten', [b.op('GlobalAveragePool', [r], {}, { name: 'gap' })], {}, { name: 'flatten' });
+  b.output(f, 'float32', [1, 2]);
+  return exportOnnx(b.build());
+}
+
+test('residual Add: the Conv before it gets an output QuantizeLinear, the Relu after it stays in its epilogue', async () => {
+  const bytes = residualModel();
+  const { g, report } = await quantized(bytes);
+  assert.deepEqual(report.quantized.map((e) => e.node), ['conv_a', 'conv_c', 'add', 'gap']);
+  assert.match(report.skipped.find((e) => e.node === 'relu_out')!.detail, /epilogue of Add/);
+  const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t)).map((n) => n.opType);
+  const convC = g.nodes.find((n) => n.name === 'conv_c')!;
+  assert.deepEqual(readers(convC.outputs[0]!), ['QuantizeLinear']); // QDQ → QLinearConv can fire
+  const add = g.nodes.find((n) => n.name === 'add')!;
+  assert.deepEqual(readers(add.outputs[0]!), ['Relu']); // no requantization between Add and Relu
+  const qb = exportOnnx(g);
+  const x = examples(4)[1]!.x!;
+  const so = await ort.InferenceSession.create(qb);
+  const want = (await so.run({ x: new ort.Tensor('float32', x.data as Float32Array, [...x.dims]) }))[so.outputNames[0]!]!.data as Float32Array;
+  const sq = await InferenceSession.create(qb);
+  assert.equal(sq.placements.filter((p) => p.opType === 'QLinearConv').length, 2, JSON.stringify(sq.placements));
+  const got = (await sq.run({ x: new Tensor('float32', x.data as Float32Array, x.dims) }))[sq.outputNames[0]!]!.data as Float32Array;
+  const max = Math.max(...Array.from(want, Math.abs));
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-4 * max + 1e-6, `ours ${got[i]} vs onnxruntime ${want[i]}`);
+});

@@ -133,6 +133,9 @@ export function planQdq(g: Graph, opTypes: readonly string[], exclude: readonly 
     if (n.opType === 'Conv' && !constants.includes(1)) { entry('weight is not a constant'); continue; }
     nodes.push({ node: n, activations, constants });
     if (n.opType === 'Conv' || n.opType === 'MatMul' || n.opType === 'Gemm') epilogueOf.add(n);
+    // A residual Add (two activations, each quantized) keeps its activation in the float epilogue
+    // too: Add → Relu → Q, without a requantization between them.
+    else if (n.opType === 'Add' && activations.length === 2) epilogueOf.add(n);
     for (const i of activations) tensors.add(n.inputs[i]!);
   }
   return { nodes, skipped, tensors: [...tensors], opset, perChannel };

@@ -106,6 +106,21 @@ export class Scratch {
   }
 }
 
+/** Element types of tensors the runtime can own in wasm memory. */
+export type OwnedType = 'float32' | 'uint8' | 'int8' | 'int32';
+type OwnedData = Float32Array | Uint8Array | Int8Array | Int32Array;
+const BYTES: Record<OwnedType, number> = { float32: 4, uint8: 1, int8: 1, int32: 4 };
+
+/** A typed view of `n` elements of `type` at byte pointer `ptr`. */
+function viewOf(memory: WebAssembly.Memory, type: OwnedType, ptr: number, n: number): OwnedData {
+  switch (type) {
+    case 'uint8': return new Uint8Array(memory.buffer, ptr, n);
+    case 'int8': return new Int8Array(memory.buffer, ptr, n);
+    case 'int32': return new Int32Array(memory.buffer, ptr, n);
+    default: return new Float32Array(memory.buffer, ptr, n);
+  }
+}
+
 /** The instance, memory, heap and tensor helpers of one `wasm` backend. */
 export class WasmRuntime {
   readonly exports: KernelExports;
@@ -213,23 +228,40 @@ export class WasmRuntime {
     if (this.tracked === list) this.tracked = undefined;
   }
 
-  /** A new float32 tensor of `dims` in wasm memory, owned by this runtime (refcount 1). */
-  output(dims: readonly number[]): { ptr: number; tensor: TensorData } {
+  /**
+   * A new tensor of `dims` in wasm memory, owned by this runtime (refcount 1): float32 (default),
+   * or uint8 / int8 / int32 (the int8 kernels' outputs, read zero-copy by the next int8 kernel
+   * through {@link inputBytes}).
+   */
+  output(dims: readonly number[], type: OwnedType = 'float32'): { ptr: number; tensor: TensorData } {
     const n = sizeOf(dims);
-    const ptr = this.alloc(Math.max(4, n * 4));
-    const data = this.f32(ptr, n);
+    const ptr = this.alloc(Math.max(4, n * BYTES[type]));
+    const data = viewOf(this.memory, type, ptr, n);
     this.owned.set(data, { ptr });
     this.refs.set(ptr, 1);
-    const tensor: TensorData = { type: 'float32', dims: [...dims], data };
+    const tensor: TensorData = { type, dims: [...dims], data };
     this.tracked?.push(tensor);
     return { ptr, tensor };
+  }
+
+  /**
+   * A pointer to 8-bit tensor `t`'s bytes in wasm memory: its own when the runtime owns it (zero
+   * copy), otherwise a copy into `scratch`.
+   */
+  inputBytes(t: TensorData, scratch: Scratch): number {
+    const own = this.pointerOf(t);
+    if (own !== undefined) return own;
+    const src = t.data as Uint8Array | Int8Array;
+    const p = scratch.alloc(Math.max(4, src.length));
+    new Uint8Array(this.memory.buffer, p, src.length).set(new Uint8Array(src.buffer, src.byteOffset, src.length));
+    return p;
   }
 
   /** A new tensor of `dims` sharing `src`'s data (Reshape-like ops); bumps the refcount. */
   alias(src: TensorData, dims: readonly number[]): TensorData {
     const own = this.owned.get(src.data);
     if (!own) return { type: src.type, dims: [...dims], data: src.data };
-    const data = this.f32(own.ptr, sizeOf(dims));
+    const data = viewOf(this.memory, src.type as OwnedType, own.ptr, sizeOf(dims));
     this.owned.set(data, own);
     this.refs.set(own.ptr, (this.refs.get(own.ptr) ?? 0) + 1);
     const t: TensorData = { type: src.type, dims: [...dims], data };
@@ -251,6 +283,6 @@ export class WasmRuntime {
   /** A copy of `t` in ordinary JavaScript memory when the runtime owns it; `t` itself otherwise. */
   exportTensor(t: TensorData): TensorData {
     if (!this.owned.has(t.data)) return t;
-    return { type: t.type, dims: [...t.dims], data: (t.data as Float32Array).slice() };
+    return { type: t.type, dims: [...t.dims], data: (t.data as OwnedData).slice() };
   }
 }

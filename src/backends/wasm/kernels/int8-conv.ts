@@ -15,7 +15,7 @@ import { defineWasmKernel, type AnyWasmKernel } from '../kernel.js';
 import type { Scratch, WasmRuntime } from '../runtime.js';
 import { shapeError } from './gemm-core.js';
 import {
-  bytesIn, copyOut, int8Support, packable, f64Table, int32Table, int8Gemm, int8PackA, int8PackB, int8PackedBytes, isSigned, numbersOf,
+  bytesIn, int8Support, packable, f64Table, int32Table, int8Gemm, int8PackA, int8PackB, int8PackedBytes, isSigned, numbersOf,
   OUT_I32, OUT_I8, OUT_U8, requantScales,
 } from './int8-core.js';
 import { withScratch } from './shape-util.js';
@@ -73,6 +73,19 @@ function paddedPlane(geo: { strides: number[]; dilations: number[]; pads: number
   };
 }
 
+/**
+ * Byte offsets of the K = cg·kh·kw im2col taps in padded int16 planes (Hp·Wp = `plane`):
+ * 2·(c·plane + ky·dh·wp + kx·dw), in scratch `s`.
+ */
+function tapTable(rt: WasmRuntime, s: Scratch, cg: number, kh: number, kw: number, plane: number, wp: number, dh: number, dw: number): number {
+  const k = cg * kh * kw;
+  const p = s.alloc(Math.max(4, k * 4));
+  const v = new Int32Array(rt.memory.buffer, p, k);
+  let i = 0;
+  for (let c = 0; c < cg; c++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) v[i++] = 2 * (c * plane + ky * dh * wp + kx * dw);
+  return p;
+}
+
 /** Shared body: y = epilogue(conv(x − zx, w − zw)). `scales` undefined = int32 output. */
 function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | undefined, x: TensorData, xz: TensorData | undefined,
   w: TensorData, wz: TensorData | undefined, outType: DType, scales: number[] | undefined, zy: number, bias: number[]): TensorData {
@@ -90,10 +103,11 @@ function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | 
       const wts = st?.dw ?? packDepthwise(rt, s, w, wz);
       const [sh, sw] = geo.strides as [number, number]; const [dh, dw] = geo.dilations as [number, number];
       const { hp, wp } = paddedPlane(geo, h, wd, kh, kw, oh, ow);
-      const xp = bytesIn(rt, s, x.data);
+      const xp = rt.inputBytes(x, s);
       const pad = s.alloc((c * hp * wp + 128) * 2);
       new Int16Array(rt.memory.buffer, pad + c * hp * wp * 2, 128).fill(0);
-      const y = s.alloc(Math.max(4, nb * m * n));
+      const out = rt.output([nb, m, oh, ow], outType === 'int8' ? 'int8' : 'uint8');
+      const y = out.ptr;
       const biasP = int32Table(rt, s, bias, m);
       const scaleP = f64Table(rt, s, scales!, m, 1);
         for (let b = 0; b < nb; b++) {
@@ -101,17 +115,18 @@ function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | 
         rt.parallelFor('int8_dw_conv', [pad, hp, wp, wts, kh, kw, sh, sw, dh, dw, oh, ow, biasP, scaleP, zy, outType === 'int8' ? 1 : 0,
           y + b * m * n], c, c * n * kh * kw);
       }
-      return { type: outType, dims: [nb, m, oh, ow], data: copyOut(rt, outType, y, nb * m * n) };
+      return out.tensor;
     });
   }
   return withScratch(rt, (s) => {
     const pw = st?.w ?? packWeights(rt, s, node, w, wz, group);
     const k = pw.k;
-    const xp = bytesIn(rt, s, x.data);
+    const xp = rt.inputBytes(x, s);
     const zx = numbersOf(xz)[0] ?? 0;
     const signed = isSigned(x);
     const esz = outType === 'int32' ? 4 : 1;
-    const y = s.alloc(Math.max(4, nb * m * n * esz));
+    const out = rt.output([nb, m, oh, ow], outType === 'int32' ? 'int32' : outType === 'int8' ? 'int8' : 'uint8');
+    const y = out.ptr;
     const bp = s.alloc(int8PackedBytes(rt, 'b', n, k));
     const biasP = int32Table(rt, s, bias.length ? bias : [], m);
     const scaleP = scales ? f64Table(rt, s, scales, m, 1) : 0;
@@ -121,19 +136,20 @@ function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | 
     const { hp, wp } = paddedPlane(geo, h, wd, kh, kw, oh, ow);
     const pad = pointwise ? 0 : s.alloc((c * hp * wp + 128) * 2);
     if (pad) new Int16Array(rt.memory.buffer, pad + c * hp * wp * 2, 128).fill(0);
+    const tab = pointwise ? 0 : tapTable(rt, s, cg, kh, kw, hp * wp, wp, dh, dw);
     for (let b = 0; b < nb; b++) {
       if (pad) rt.parallelFor('int8_dw_pad', [xp + b * c * h * wd, h, wd, hp, wp, geo.pads[0]!, geo.pads[1]!, signed ? 1 : 0, zx, pad], c, c * hp * wp);
       for (let g = 0; g < group; g++) {
         if (pointwise) int8PackB(rt, xp + (b * c + g * cg) * h * wd, h * wd, 1, k, n, signed, 0, zx, bp);
         else {
-          rt.parallelFor('int8_im2col_padded', [pad + g * cg * hp * wp * 2, cg, hp, wp, ow, n, kh, kw, sh, sw, dh, dw, bp], Math.ceil(n / 8), n * k);
+          rt.parallelFor('int8_im2col_padded', [pad + g * cg * hp * wp * 2, tab, k, wp, ow, n, sh, sw, bp], Math.ceil(n / 8), n * k);
         }
         int8Gemm(rt, pw.ptrs[g]!, bp, y + ((b * m + g * mg) * n) * esz, n, mg, n, k, {
           mode, bias: biasP ? biasP + g * mg * 4 : 0, scale: scaleP ? scaleP + g * mg * 8 : 0, byRow: true, zy,
         });
       }
     }
-    return { type: outType, dims: [nb, m, oh, ow], data: copyOut(rt, outType, y, nb * m * n) };
+    return out.tensor;
   });
 }
 

@@ -2,7 +2,8 @@
  * JavaScript side of the `wasm` backend's int8 GEMM (assembly/kernels/int8-gemm.ts): copying
  * uint8/int8 tensors into wasm memory, packing operands (zero points subtracted, widened to int16,
  * K in pairs), the requantization epilogue's per-channel tables and the parallel split of
- * `int8_gemm`. Outputs are copied back to JavaScript memory (the runtime's tensors are float32).
+ * `int8_gemm`. QLinearConv and QuantizeLinear write runtime-owned 8-bit tensors (`rt.output(dims,
+ * type)`) and read owned inputs zero-copy (`rt.inputBytes`); QLinearMatMul still copies out.
  * Source: ONNX QLinearMatMul / QLinearConv / MatMulInteger / ConvInteger spec.
  * @module
  */

@@ -10,7 +10,7 @@ import { sizeOf } from '../../../ir/tensor-data.js';
 import { DequantizeLinear, QuantizeLinear } from '../../../ops/cast-quant-linear.js';
 import type { Support, SupportQuery } from '../../backend.js';
 import { defineWasmKernel, type AnyWasmKernel } from '../kernel.js';
-import { bytesIn, copyOut, isSigned, numbersOf } from './int8-core.js';
+import { isSigned, numbersOf } from './int8-core.js';
 import { withScratch } from './shape-util.js';
 
 const BLOCK = 1024;
@@ -35,9 +35,9 @@ const quantizeLinear = defineWasmKernel(QuantizeLinear, {
     const n = sizeOf(x!.dims);
     const type = z?.type === 'int8' ? 'int8' : 'uint8';
     const xp = rt.input(x!, sc);
-    const y = sc.alloc(Math.max(4, n));
-    rt.parallelFor('int8_quantize', [xp, n, numbersOf(s)[0]!, numbersOf(z)[0] ?? 0, type === 'int8' ? 1 : 0, y], Math.ceil(n / BLOCK), n);
-    return [{ type, dims: [...x!.dims], data: copyOut(rt, type, y, n) }];
+    const { ptr, tensor } = rt.output(x!.dims, type);
+    rt.parallelFor('int8_quantize', [xp, n, numbersOf(s)[0]!, numbersOf(z)[0] ?? 0, type === 'int8' ? 1 : 0, ptr], Math.ceil(n / BLOCK), n);
+    return [tensor];
   }),
 });
 
@@ -45,7 +45,7 @@ const dequantizeLinear = defineWasmKernel(DequantizeLinear, {
   supports: (q) => supportQuant(q, ['uint8', 'int8']),
   run: ({ inputs: [x, s, z] }, rt) => withScratch(rt, (sc) => {
     const n = sizeOf(x!.dims);
-    const xp = bytesIn(rt, sc, x!.data);
+    const xp = rt.inputBytes(x!, sc);
     const { ptr, tensor } = rt.output(x!.dims);
     rt.parallelFor('int8_dequantize', [xp, n, numbersOf(s)[0]!, numbersOf(z)[0] ?? 0, isSigned(x!) ? 1 : 0, ptr], Math.ceil(n / BLOCK), n);
     return [tensor];

@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { TensorData } from '../../../ir/tensor-data.js';
 import type { TestAttr } from '../../../testing/run-kernel.js';
+import { loadWasmModule } from '../loader.js';
+import { Scratch, WasmRuntime } from '../runtime.js';
 import { compareOp } from './gemm-harness.js';
 import { rng } from './shape-harness.js';
 
@@ -94,4 +97,30 @@ test('QuantizeLinear / DequantizeLinear (per-tensor) on wasm equal js exactly', 
     }
     await compareOp({ op: 'QuantizeLinear', inputs: [x, f32([], [0.05])] }, 0);
   }
+});
+
+test('8-bit and int32 tensors owned by the runtime: typed views, zero-copy input, alias, export copies, release frees', async () => {
+  const { module, variant } = await loadWasmModule();
+  const rt = WasmRuntime.create(module, variant, 1 << 20);
+  const before = rt.heapBytes.used;
+  for (const [type, Ctor] of [['uint8', Uint8Array], ['int8', Int8Array], ['int32', Int32Array]] as const) {
+    const { ptr, tensor } = rt.output([2, 3], type);
+    assert.equal(tensor.type, type);
+    assert.ok(tensor.data instanceof Ctor);
+    (tensor.data as Uint8Array).set([1, 2, 3, 4, 5, 250].map((v) => (type === 'int8' ? v - 128 : v)));
+    const s = new Scratch(rt);
+    if (type !== 'int32') assert.equal(rt.inputBytes(tensor, s), ptr); // owned: no copy
+    const copied = rt.inputBytes({ type: 'uint8', dims: [3], data: Uint8Array.of(7, 8, 9) }, s);
+    assert.deepEqual([...new Uint8Array(rt.memory.buffer, copied, 3)], [7, 8, 9]);
+    s.done();
+    const view = rt.alias(tensor, [6]);
+    assert.ok(view.data instanceof Ctor);
+    assert.equal(view.type, type);
+    const out = rt.exportTensor(view);
+    assert.ok(out.data instanceof Ctor && out.data.buffer !== rt.memory.buffer);
+    assert.deepEqual([...(out.data as Uint8Array)], [...(tensor.data as Uint8Array)]);
+    rt.release(tensor);
+    rt.release(view);
+  }
+  assert.equal(rt.heapBytes.used, before);
 });
