@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { exportOnnx } from '../exporters/onnx/export.js';
 import { InferenceSession } from '../index.js';
-import type { TensorData } from '../ir/tensor-data.js';
+import { relativeError } from '../testing/compare.js';
 import { ZOO } from '../zoo/index.js';
 
 /** Op-type histogram of a session's graph (`domain::opType` outside ai.onnx). */
@@ -15,13 +15,6 @@ function histogram(s: InferenceSession): Map<string, number> {
   return h;
 }
 
-/** max |a - b| / max |b| over one output. */
-function relErr(a: TensorData, b: TensorData): number {
-  const x = a.data as Float32Array; const y = b.data as Float32Array;
-  let d = 0; let s = 1e-6;
-  for (let i = 0; i < y.length; i++) { d = Math.max(d, Math.abs(x[i]! - y[i]!)); s = Math.max(s, Math.abs(y[i]!)); }
-  return d / s;
-}
 
 // The optimizer's bar on the built-in models, on the default backends (wasm, then js).
 const CASES: [string, (h: Map<string, number>) => void][] = [
@@ -51,7 +44,7 @@ for (const [name, check] of CASES) {
       check(histogram(all));
       const feeds = ZOO[name]!.inputs(1);
       const [a, b] = [await all.run(feeds), await off.run(feeds)];
-      for (const o of all.outputNames) assert.ok(relErr(a[o]!, b[o]!) < 1e-4, `${name} output ${o}`);
+      for (const o of all.outputNames) assert.ok(relativeError(a[o]!.data as Float32Array, b[o]!.data as Float32Array) < 1e-4, `${name} output ${o}`);
     } finally {
       await all.release();
       await off.release();

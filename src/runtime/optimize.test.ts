@@ -8,10 +8,10 @@ import { exportOnnx } from '../exporters/onnx/export.js';
 import { writeOnnxFile } from '../exporters/onnx/export-file.js';
 import { BUILTIN_BACKENDS, InferenceSession } from '../index.js';
 import { importOnnx } from '../importers/onnx/import.js';
-import type { TensorData } from '../ir/tensor-data.js';
 import { OPTIFLOW_DOMAIN } from '../ops/optiflow.js';
 import { GraphBuilder, Rng, ZOO } from '../zoo/index.js';
 import { optimize } from './optimize.js';
+import { relativeError, toOrt } from '../testing/compare.js';
 
 const JS = { executionProviders: ['js'] };
 
@@ -33,20 +33,6 @@ function smallModel(): Uint8Array {
   return exportOnnx(b.build());
 }
 
-function toOrt(feeds: Record<string, TensorData>): Record<string, ort.Tensor> {
-  return Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims])]));
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
 
 test('optimize folds and fuses, keeps the original, places every node, and writes a standard model onnxruntime agrees with', async () => {
   const bytes = smallModel();

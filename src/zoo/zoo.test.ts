@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../exporters/onnx/export.js';
 import { InferenceSession, isOptiflowError } from '../index.js';
-import type { TensorData } from '../ir/tensor-data.js';
 import { GraphBuilder, Rng, ZOO } from './index.js';
+import { relativeError, toOrt } from '../testing/compare.js';
 
 test('Rng is deterministic and in range', () => {
   const a = new Rng(42);
@@ -47,20 +47,6 @@ test('GraphBuilder generates unique names and typed attributes', () => {
   assert.throws(() => bad.build(), /not defined/);
 });
 
-function toOrt(feeds: Record<string, TensorData>): Record<string, ort.Tensor> {
-  return Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims])]));
-}
-
-/** max |a - b| / max |b| (b = onnxruntime's output). */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
 
 for (const [name, model] of Object.entries(ZOO)) {
   test(`zoo ${name}: loads in onnxruntime and matches it`, async (t) => {
