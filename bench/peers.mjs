@@ -2,9 +2,11 @@
 /**
  * `npm run bench:peers`: optiflow's portable CPU path against the JavaScript-land peers, in one run.
  *
- * Engines: optiflow (`wasm` then `js` backends), onnxruntime-web 1.30 (wasm backend, SIMD,
- * graph optimization `all`), and for MobileNet v1 @tensorflow/tfjs-backend-wasm 4.22 (the same
- * architecture built with tfjs-layers, NHWC, seeded random weights). Models: the built-in MobileNet
+ * Engines: optiflow (`wasm` then `js` backends), optiflow-onednn (`onednn` first, then `wasm`,
+ * `js`; skipped, saying why, where the oneDNN addon is not built), onnxruntime-node 1.30 (native
+ * CPU execution provider, graph optimization `all`, inter-op 1), onnxruntime-web 1.30 (wasm
+ * backend, SIMD, graph optimization `all`), and for MobileNet v1 @tensorflow/tfjs-backend-wasm
+ * 4.22 (the same architecture built with tfjs-layers, NHWC, seeded random weights). Models: the built-in MobileNet
  * v1, ResNet-50 and BERT encoder, batch 1 (latency) and batch 8 (throughput), 1 and 2 intra-op
  * threads. Every (engine, thread count) runs in its own child process, one after another:
  * onnxruntime-web fixes its thread count when its wasm loads, and its idle worker threads keep
@@ -12,6 +14,7 @@
  * Prints medians (ms) and optiflow/peer ratios; writes everything as JSON.
  *
  * Usage: node bench/peers.mjs [--models mobilenet_v1,resnet50,bert] [--threads 1,2] [--batches 1,8]
+ *          [--engines optiflow,optiflow-onednn,onnxruntime-node,onnxruntime-web,tfjs-wasm] [--precision fp32|bf16]
  *          [--iterations 7] [--warmup 2] [--json bench/results/peers.json] [--dist DIR]
  */
 import { spawnSync } from 'node:child_process';
@@ -33,6 +36,8 @@ const { values: args } = parseArgs({
     dist: { type: 'string', default: join(root, 'dist') },
     child: { type: 'string' },
     engine: { type: 'string' },
+    engines: { type: 'string', default: 'optiflow,optiflow-onednn,onnxruntime-node,onnxruntime-web,tfjs-wasm' },
+    precision: { type: 'string', default: 'fp32' },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -56,33 +61,37 @@ function parent() {
   }
   const rows = [];
   for (const t of list(args.threads).map(Number)) {
-    for (const engine of ['optiflow', 'onnxruntime-web', 'tfjs-wasm']) {
+    for (const engine of list(args.engines)) {
       if (engine === 'tfjs-wasm' && (t !== 1 || !list(args.models).includes('mobilenet_v1'))) continue;
       process.stderr.write(`${engine}, ${t} thread(s): ${args.models} at batches ${args.batches}...\n`);
       const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t), '--engine', engine,
         '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
-        '--warmup', args.warmup, '--dist', args.dist], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+        '--warmup', args.warmup, '--dist', args.dist, '--precision', args.precision], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+      if (r.status === 3) continue; // engine unavailable here (the child said why)
       if (r.status !== 0) { process.stderr.write(`child for ${engine} at ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
       rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
     }
   }
-  const order = ['optiflow', 'onnxruntime-web', 'tfjs-wasm'];
+  const order = list(args.engines);
   rows.sort((a, b) => a.threads - b.threads || list(args.models).indexOf(a.model) - list(args.models).indexOf(b.model)
     || a.batch - b.batch || order.indexOf(a.engine) - order.indexOf(b.engine));
-  const table = [['model', 'batch', 'threads', 'engine', 'median ms', 'inf/s', 'optiflow/engine']];
+  const table = [['model', 'batch', 'threads', 'engine', 'median ms', 'inf/s', 'wasm/engine', 'onednn/engine']];
+  const ratio = (row, mineEngine) => {
+    const mine = rows.find((x) => x.model === row.model && x.batch === row.batch && x.threads === row.threads && x.engine === mineEngine);
+    return mine && !row.engine.startsWith('optiflow') ? (mine.medianMs / row.medianMs).toFixed(3) : '';
+  };
   for (const row of rows) {
-    const mine = rows.find((x) => x.model === row.model && x.batch === row.batch && x.threads === row.threads && x.engine === 'optiflow');
     table.push([row.model, String(row.batch), String(row.threads), row.engine, row.medianMs.toFixed(2),
-      (row.batch * 1000 / row.medianMs).toFixed(2), mine && row.engine !== 'optiflow' ? (mine.medianMs / row.medianMs).toFixed(3) : '']);
+      (row.batch * 1000 / row.medianMs).toFixed(2), ratio(row, 'optiflow'), ratio(row, 'optiflow-onednn')]);
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   for (const r of table) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
   const scaling = [];
-  for (const row of rows.filter((x) => x.engine === 'optiflow' && x.threads !== 1)) {
-    const one = rows.find((x) => x.engine === 'optiflow' && x.model === row.model && x.batch === row.batch && x.threads === 1);
-    if (one) scaling.push({ model: row.model, batch: row.batch, threads: row.threads, speedup: one.medianMs / row.medianMs });
+  for (const row of rows.filter((x) => x.engine.startsWith('optiflow') && x.threads !== 1)) {
+    const one = rows.find((x) => x.engine === row.engine && x.model === row.model && x.batch === row.batch && x.threads === 1);
+    if (one) scaling.push({ engine: row.engine, model: row.model, batch: row.batch, threads: row.threads, speedup: one.medianMs / row.medianMs });
   }
-  for (const s of scaling) process.stdout.write(`optiflow ${s.model} batch ${s.batch}: ${s.threads} threads vs 1 = ${s.speedup.toFixed(2)}x\n`);
+  for (const s of scaling) process.stdout.write(`${s.engine} ${s.model} batch ${s.batch}: ${s.threads} threads vs 1 = ${s.speedup.toFixed(2)}x\n`);
   const file = resolve(args.json);
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
@@ -97,8 +106,18 @@ async function child(threads, engine) {
   const { InferenceSession } = await load('index.js');
   const { ZOO } = await load('zoo/index.js');
   const { exportOnnx } = await load('exporters/onnx/export.js');
-  const ort = engine === 'onnxruntime-web' ? await import('onnxruntime-web') : undefined;
-  if (ort) { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
+  const ort = engine === 'onnxruntime-web' ? await import('onnxruntime-web') : engine === 'onnxruntime-node' ? await import('onnxruntime-node') : undefined;
+  if (engine === 'onnxruntime-web') { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
+  const providers = engine === 'optiflow-onednn' ? ['onednn', 'wasm', 'js'] : undefined;
+  if (providers) {
+    try {
+      const s = await InferenceSession.create(exportOnnx(ZOO.mobilenet_v1.build()), { executionProviders: providers });
+      await s.release();
+    } catch (e) {
+      process.stderr.write(`  optiflow-onednn skipped: ${e.message}\n`);
+      process.exit(3);
+    }
+  }
   const iterations = Math.max(1, Number(args.iterations));
   const warmup = Math.max(0, Number(args.warmup));
   const rows = [];
@@ -108,8 +127,11 @@ async function child(threads, engine) {
     if (engine === 'tfjs-wasm' && model !== 'mobilenet_v1') continue;
     const bytes = exportOnnx(zoo.build());
     let session; let tfjs;
-    if (engine === 'optiflow') session = await InferenceSession.create(bytes, { intraOpNumThreads: threads });
-    else if (ort) session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    if (engine.startsWith('optiflow')) {
+      session = await InferenceSession.create(bytes, { intraOpNumThreads: threads, precision: args.precision, ...(providers ? { executionProviders: providers } : {}) });
+    } else if (engine === 'onnxruntime-node') {
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 });
+    } else if (ort) session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     else tfjs = await tfjsMobileNet();
     for (const batch of list(args.batches).map(Number)) {
       const feeds = zoo.inputs(batch);

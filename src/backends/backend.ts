@@ -110,6 +110,41 @@ export interface CompiledNode {
   dispose?(): void;
 }
 
+/**
+ * A maximal group of nodes placed on one segment-compiling backend (the TF-TRT segment, the TFLite
+ * delegate partition), compiled into one engine that replaces them all: one call per run.
+ */
+export interface SegmentSpec {
+  /** The whole graph: initializers (constant inputs) and `valueInfo` (static dtypes and shapes). */
+  readonly graph: Graph;
+  /** The segment's nodes, in an order where every producer comes before its readers. */
+  readonly nodes: readonly Node[];
+  /** Schema of each node. */
+  readonly schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>;
+  /** Opset version of each domain (`''` for ai.onnx). */
+  readonly opsets: ReadonlyMap<string, number>;
+  /**
+   * Values the segment reads from outside it (graph inputs, other nodes' outputs), in the order
+   * {@link CompiledSegment.run} receives them. Initializers are not listed: read them from `graph`.
+   */
+  readonly inputs: readonly string[];
+  /** Values the segment produces that are read outside it or are graph outputs, in run order. */
+  readonly outputs: readonly string[];
+}
+
+/** A segment compiled by {@link Backend.compileSegment}. */
+export interface CompiledSegment {
+  /**
+   * Runs the segment.
+   * @param inputs values of {@link SegmentSpec.inputs}, in order
+   * @returns values of {@link SegmentSpec.outputs}, in order, with concrete dims (checked by the
+   *   executor against the graph's static shapes where those are known)
+   */
+  run(inputs: readonly RuntimeValue[]): RuntimeValue[] | Promise<RuntimeValue[]>;
+  /** Frees the engine (weights, native or GPU memory); called by `session.release()`. */
+  dispose?(): void | Promise<void>;
+}
+
 /** An execution backend (`js`, later `wasm`, `onednn`, `webgpu`). */
 export interface Backend {
   /** Name used in `executionProviders`. */
@@ -143,6 +178,18 @@ export interface Backend {
   /** The run started by {@link Backend.beginRun} ended (also when it failed). */
   endRun?(): void;
   /**
+   * Segment backends (oneDNN, WebGPU) implement this instead of per-node {@link Backend.compile}:
+   * the executor groups the nodes placed here into maximal segments and hands each over once.
+   * A throw (or rejection) makes the executor place the segment's nodes on the next backends and
+   * say so in the placement report.
+   */
+  compileSegment?(spec: SegmentSpec): CompiledSegment | Promise<CompiledSegment>;
+  /**
+   * Segments with fewer nodes than this run elsewhere (TF-TRT's `minimum_segment_size`, default 3
+   * when {@link Backend.compileSegment} is implemented).
+   */
+  readonly minSegmentSize?: number;
+  /**
    * The image layout this backend runs `q.node` (a Conv) fastest in; omitted = NCHW. The layout
    * pass turns regions of such nodes into NHWC with transposes only at the region's edges.
    */
@@ -150,7 +197,23 @@ export interface Backend {
 }
 
 /** Creates a backend; options such as the thread counts come from the session. */
-export type BackendFactory = (options: { intraOpNumThreads: number; interOpNumThreads?: number }) => Backend | Promise<Backend>;
+export type BackendFactory = (options: BackendOptions) => Backend | Promise<Backend>;
+
+/** What the session passes to every backend factory. */
+export interface BackendOptions {
+  /** Threads inside one op (intra-op); 0 = one per core. */
+  intraOpNumThreads: number;
+  /** Independent ops (or segments) at once (inter-op); 0 or undefined = chosen by the backend. */
+  interOpNumThreads?: number;
+  /**
+   * Numeric precision of segment engines, as TF-TRT names it: `fp32` (default), `fp16` (WebGPU
+   * with `shader-f16`), `bf16` (oneDNN on CPUs with AVX-512 BF16 or AMX). Backends without the
+   * mode run fp32.
+   */
+  precision?: 'fp32' | 'fp16' | 'bf16';
+  /** Segments with fewer nodes run elsewhere (TF-TRT's `minimum_segment_size`; backend default 3). */
+  minSegmentSize?: number;
+}
 
 /**
  * Builds a backend from a kernel manifest: the common implementation for manifest-driven backends.

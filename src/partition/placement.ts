@@ -25,11 +25,14 @@ export interface Placement {
 /**
  * Places every node of `g` (top-level; subgraph nodes run on the backend of their parent's
  * executor) on the first backend in `backends` that supports it.
+ * @param exclude per node, backends that must not take it and the reason they decline (a segment
+ *   below the minimum size, a segment that failed to compile)
  * @throws OptiflowError `unsupported_op` naming the node when no backend supports it, with each
  *   backend's reason.
  */
 export function placeNodes(g: Graph, backends: readonly Backend[],
-  schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>, path: readonly string[] = []): Map<Node, { backend: Backend; placement: Placement }> {
+  schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>, path: readonly string[] = [],
+  exclude?: ReadonlyMap<Node, ReadonlyMap<Backend, string>>): Map<Node, { backend: Backend; placement: Placement }> {
   const out = new Map<Node, { backend: Backend; placement: Placement }>();
   const info = (name: string): InputInfo | undefined => {
     const t = g.initializers.get(name);
@@ -44,6 +47,8 @@ export function placeNodes(g: Graph, backends: readonly Backend[],
     const declined: string[] = [];
     let chosen: Backend | undefined;
     for (const b of backends) {
+      const ex = exclude?.get(node)?.get(b);
+      if (ex !== undefined) { declined.push(`${b.name}: ${ex}`); continue; }
       const s = b.supports({ node, schema, opset, inputs });
       if (s.ok) { chosen = b; break; }
       declined.push(`${b.name}: ${s.reason}`);

@@ -46,7 +46,7 @@ export const NHWC_EVERYWHERE: PassContext = { canReplace: () => true, preferredL
 export async function runJs(g: Graph, feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
   const schemas = checkOps(g, LAYOUT_TEST_REGISTRY);
   inferGraph(g, schemas);
-  const plan = new Plan(g, [layoutTestBackend()], schemas, g.opsets);
+  const plan = await Plan.create(g, [layoutTestBackend()], schemas, g.opsets);
   const res = await plan.run(new Map<string, RuntimeValue>(Object.entries(feeds)));
   const out: Record<string, TensorData> = {};
   for (const [k, v] of res) if (isTensorValue(v)) out[k] = v;

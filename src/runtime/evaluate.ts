@@ -35,7 +35,8 @@ export function nodeEvaluator(g: Graph, backends: readonly Backend[], registry: 
     if (!q) return undefined;
     const { schema, opset } = q;
     const infos = inputs.map((t) => (t ? { dtype: t.type, shape: [...t.dims], value: t } : undefined));
-    const backend = backends.find((b) => b.supports({ ...q, inputs: infos }).ok);
+    // Segment backends compile whole segments, never single nodes: folding uses the others.
+    const backend = backends.find((b) => !b.compileSegment && b.supports({ ...q, inputs: infos }).ok);
     if (!backend) return undefined;
     const inferred = schema.infer({ attrs: resolveAttrs(schema, node) as never, opset, node, outputCount: node.outputs.length, inputs: infos });
     const outs = inferred.map((o) => ({ dtype: o.dtype, shape: o.shape?.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined }));

@@ -4,16 +4,18 @@
  * runs. Subgraphs (If/Loop/Scan bodies) get plans of their own, cached per graph.
  * @module
  */
-import type { Backend, CompiledNode, ResolvedOutput, SubgraphRunner } from '../backends/backend.js';
+import type { Backend, CompiledNode, CompiledSegment, ResolvedOutput, SubgraphRunner } from '../backends/backend.js';
 import { OptiflowError, isOptiflowError } from '../ir/errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { isTensorValue, sizeOf, type RuntimeValue, type TensorData } from '../ir/tensor-data.js';
 import type { InputInfo } from '../ops/schema.js';
 import { resolveAttrs, type AttrSpecs, type OpSchema } from '../ops/schema.js';
 import { placeNodes, type Placement } from '../partition/placement.js';
+import { segmentSchedule, type ScheduleItem } from '../partition/segments.js';
 import { releaseSchedule } from './memory-plan.js';
 
-interface Step {
+interface NodeStep {
+  kind: 'node';
   node: Node;
   backend: Backend;
   schema: OpSchema<AttrSpecs>;
@@ -21,6 +23,21 @@ interface Step {
   opset: number;
   compiled: CompiledNode;
 }
+
+/** A segment compiled by a segment backend, standing in for its nodes. */
+interface SegmentStep {
+  kind: 'segment';
+  /** A stand-in node: inputs and outputs are the segment's, opType `Segment`. */
+  node: Node;
+  backend: Backend;
+  compiled: CompiledSegment;
+  /** The nodes the segment runs. */
+  members: readonly Node[];
+}
+
+type Step = NodeStep | SegmentStep;
+
+type Exclusions = Map<Node, Map<Backend, string>>;
 
 /** A graph ready to run. */
 export class Plan {
@@ -37,26 +54,99 @@ export class Plan {
    */
   profile?: Map<string, { ms: number; count: number }>;
 
+  private constructor(readonly graph: Graph, private readonly backends: readonly Backend[],
+    private readonly schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>, private readonly opsets: ReadonlyMap<string, number>,
+    steps: Step[], placements: Placement[]) {
+    this.steps = steps;
+    this.placements = placements;
+    for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
+    this.releases = releaseSchedule(this.steps.map((st) => st.node), graph.outputs.map((o) => o.name));
+  }
+
   /**
+   * Places, segments and compiles `graph`. Nodes on a segment backend are grouped into maximal
+   * segments; a segment below the backend's `minSegmentSize` (default 3), or one whose compilation
+   * fails, is placed on the next backends instead (when one supports its nodes), and the
+   * placement report says why.
    * @param schemas schema of every node (subgraphs included), from `checkOps`
    * @throws OptiflowError `unsupported_op` when no backend supports a node.
    */
-  constructor(readonly graph: Graph, private readonly backends: readonly Backend[],
-    private readonly schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>, private readonly opsets: ReadonlyMap<string, number>) {
-    const placed = placeNodes(graph, backends, schemas);
-    this.placements = graph.nodes.map((n) => placed.get(n)!.placement);
-    this.steps = graph.nodes.map((node) => {
-      const schema = schemas.get(node)!;
-      const opset = opsets.get(node.domain) ?? schema.since;
-      const backend = placed.get(node)!.backend;
-      const constants = node.inputs.map((x) => (x ? graph.initializers.get(x) : undefined));
-      return {
-        node, backend, schema, opset, attrs: resolveAttrs(schema, node),
-        compiled: backend.compile(node, schema, opset, constants),
-      };
-    });
-    for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
-    this.releases = releaseSchedule(graph.nodes, graph.outputs.map((o) => o.name));
+  static async create(graph: Graph, backends: readonly Backend[], schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>,
+    opsets: ReadonlyMap<string, number>): Promise<Plan> {
+    const exclude: Exclusions = new Map();
+    const excluded = (nodes: readonly Node[], b: Backend, why: string): Exclusions => {
+      const next: Exclusions = new Map([...exclude].map(([n, m]) => [n, new Map(m)]));
+      for (const n of nodes) (next.get(n) ?? next.set(n, new Map()).get(n)!).set(b, why);
+      return next;
+    };
+    /** Whether every node still has a backend under `ex`. */
+    const placeable = (ex: Exclusions): boolean => {
+      try { placeNodes(graph, backends, schemas, [], ex); return true; } catch { return false; }
+    };
+    const keep = new Set<Node>();
+    for (;;) {
+      const placed = placeNodes(graph, backends, schemas, [], exclude);
+      const items = segmentSchedule(graph, (n) => placed.get(n)!.backend);
+      // Islands below the minimum segment size go elsewhere, when some other backend runs them.
+      let demoted = false;
+      for (const it of items) {
+        if (it.kind !== 'segment' || it.nodes.some((n) => keep.has(n))) continue;
+        const min = it.backend.minSegmentSize ?? 3;
+        if (it.nodes.length >= min) continue;
+        const next = excluded(it.nodes, it.backend, `a segment of ${it.nodes.length} node(s) is below the minimum segment size ${min}`);
+        if (placeable(next)) {
+          for (const [n, m] of next) exclude.set(n, m);
+          demoted = true;
+        } else {
+          for (const n of it.nodes) keep.add(n);
+        }
+      }
+      if (demoted) continue;
+      const steps: Step[] = [];
+      let failure: { item: ScheduleItem & { kind: 'segment' }; error: unknown } | undefined;
+      let k = 0;
+      for (const it of items) {
+        if (it.kind === 'node') { steps.push(compileNode(graph, it.node, it.backend, schemas, opsets)); continue; }
+        const node: Node = { name: `segment_${k++}_${it.backend.name}`, opType: 'Segment', domain: 'optiflow',
+          inputs: [...it.inputs], outputs: [...it.outputs], attributes: new Map() };
+        try {
+          const compiled = await it.backend.compileSegment!({ graph, nodes: it.nodes, schemas, opsets, inputs: it.inputs, outputs: it.outputs });
+          steps.push({ kind: 'segment', node, backend: it.backend, compiled, members: it.nodes });
+        } catch (error) {
+          failure = { item: it, error };
+          break;
+        }
+      }
+      if (failure) {
+        for (const st of steps) {
+          if (st.kind === 'node') st.compiled.dispose?.(); else await st.compiled.dispose?.();
+        }
+        const { item, error } = failure;
+        const msg = error instanceof Error ? error.message : String(error);
+        const next = excluded(item.nodes, item.backend, `its segment failed to compile (${msg})`);
+        if (!placeable(next)) {
+          throw new OptiflowError('unsupported_op', `${item.backend.name} failed to compile a segment of ${item.nodes.length} node(s) and no other backend runs them: ${msg}`,
+            [`node ${item.nodes[0]!.name}`]);
+        }
+        for (const [n, m] of next) exclude.set(n, m);
+        continue;
+      }
+      const segOf = new Map<Node, string>();
+      for (const st of steps) if (st.kind === 'segment') for (const n of st.members) segOf.set(n, `${st.node.name} (${st.members.length} nodes)`);
+      const placements = graph.nodes.map((n) => {
+        const p = placed.get(n)!.placement;
+        const s = segOf.get(n);
+        return s ? { ...p, cause: `${s}; ${p.cause}` } : p;
+      });
+      return new Plan(graph, backends, schemas, opsets, steps, placements);
+    }
+  }
+
+  /** Frees what the compiled steps hold (segment engines); backends free the rest on dispose. */
+  async dispose(): Promise<void> {
+    for (const st of this.steps) {
+      if (st.kind === 'segment') await st.compiled.dispose?.(); else st.compiled.dispose?.();
+    }
   }
 
   /** Whether `t`'s data is (a view of) the storage of an initializer or of a feed. */
@@ -96,7 +186,7 @@ export class Plan {
     } as ReadonlyMap<string, RuntimeValue>;
     const runSubgraph: SubgraphRunner = async (g, subFeeds) => {
       let p = this.subplans.get(g);
-      if (!p) { p = new Plan(g, this.backends, this.schemas, this.opsets); this.subplans.set(g, p); }
+      if (!p) { p = await Plan.create(g, this.backends, this.schemas, this.opsets); this.subplans.set(g, p); }
       const r = await p.run(subFeeds, scope);
       return g.outputs.map((o) => r.get(o.name)!);
     };
@@ -114,19 +204,27 @@ export class Plan {
           return t;
         });
         try {
-          const inferred = st.schema.infer({
-            attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
-            inputs: inputs.map(runtimeInfo),
-          });
-          const outs: ResolvedOutput[] = inferred.map((o) => ({
-            dtype: o.dtype, kind: o.kind,
-            shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
-          }));
+          let outs: readonly (ResolvedOutput | undefined)[];
           const t0 = this.profile ? performance.now() : 0;
-          let res = st.compiled.run(inputs, outs, runSubgraph);
+          let res: RuntimeValue[] | Promise<RuntimeValue[]>;
+          if (st.kind === 'node') {
+            const inferred = st.schema.infer({
+              attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
+              inputs: inputs.map(runtimeInfo),
+            });
+            outs = inferred.map((o) => ({
+              dtype: o.dtype, kind: o.kind,
+              shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
+            }));
+            res = st.compiled.run(inputs, outs as ResolvedOutput[], runSubgraph);
+          } else {
+            // A segment checks its outputs against the graph's static facts (dtype; dims when fixed).
+            outs = n.outputs.map((o) => staticOutput(this.graph, o));
+            res = st.compiled.run(inputs as RuntimeValue[]);
+          }
           if (res instanceof Promise) res = await res;
           if (this.profile) {
-            const key = n.domain ? `${n.domain}::${n.opType}` : n.opType;
+            const key = st.kind === 'segment' ? `${st.backend.name}::Segment` : n.domain ? `${n.domain}::${n.opType}` : n.opType;
             const e = this.profile.get(key) ?? this.profile.set(key, { ms: 0, count: 0 }).get(key)!;
             e.ms += performance.now() - t0; e.count++;
           }
@@ -143,8 +241,11 @@ export class Plan {
           }
           n.outputs.forEach((o, k) => { if (o) env.set(o, res[k]!); });
         } catch (e) {
-          if (isOptiflowError(e)) throw e.path.length ? e : e.within(`node ${n.name} (${n.opType})`);
-          throw new OptiflowError('runtime_error', `${(e as Error).message}`, [`node ${n.name} (${n.opType})`]);
+          const where = st.kind === 'segment'
+            ? `${n.name} (${st.members.length} nodes from ${st.members[0]!.name} to ${st.members[st.members.length - 1]!.name})`
+            : `node ${n.name} (${n.opType})`;
+          if (isOptiflowError(e)) throw e.path.length ? e : e.within(where);
+          throw new OptiflowError('runtime_error', `${(e as Error).message}`, [where]);
         }
         for (const name of this.releases[i]!) {
           const v = env.get(name);
@@ -178,6 +279,23 @@ export class Plan {
     }
     return result;
   }
+}
+
+/** Compiles one node on its backend (the kernel `create` phase, with its constant inputs). */
+function compileNode(graph: Graph, node: Node, backend: Backend, schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>,
+  opsets: ReadonlyMap<string, number>): NodeStep {
+  const schema = schemas.get(node)!;
+  const opset = opsets.get(node.domain) ?? schema.since;
+  const constants = node.inputs.map((x) => (x ? graph.initializers.get(x) : undefined));
+  return { kind: 'node', node, backend, schema, opset, attrs: resolveAttrs(schema, node), compiled: backend.compile(node, schema, opset, constants) };
+}
+
+/** What the graph's static value info says about output `name` (dtype; dims when all fixed). */
+function staticOutput(g: Graph, name: string): ResolvedOutput | undefined {
+  const v = g.valueInfo.get(name) ?? g.outputs.find((o) => o.name === name);
+  if (!v?.dtype) return undefined;
+  const shape = v.shape?.every((d) => typeof d === 'number') ? (v.shape as number[]) : undefined;
+  return { dtype: v.dtype, shape };
 }
 
 function copyTensor(t: TensorData): TensorData {

@@ -4,7 +4,7 @@
  * replacement capability, layout preference) followed by a fresh op check and shape inference.
  * @module
  */
-import type { Backend, BackendFactory } from '../backends/backend.js';
+import type { Backend, BackendFactory, BackendOptions } from '../backends/backend.js';
 import { OptiflowError } from '../ir/errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { importOnnx } from '../importers/onnx/import.js';
@@ -55,7 +55,7 @@ export async function loadGraph(model: string | Uint8Array | ArrayBuffer): Promi
  * @throws OptiflowError `invalid_argument` for an empty list, an unknown name, or when none starts.
  */
 export async function startBackends(requested: readonly (string | { name: string })[] | undefined, defaults: readonly string[],
-  factories: Readonly<Record<string, BackendFactory>>, options: { intraOpNumThreads: number; interOpNumThreads?: number }): Promise<Backend[]> {
+  factories: Readonly<Record<string, BackendFactory>>, options: BackendOptions): Promise<Backend[]> {
   const asked = requested?.map((p) => (typeof p === 'string' ? p : p.name));
   const names = asked ?? [...defaults];
   if (names.length === 0) throw new OptiflowError('invalid_argument', 'executionProviders is empty');

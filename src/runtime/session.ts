@@ -31,6 +31,16 @@ export interface SessionOptions {
    * {@link InferenceSession.profilingSummary}. Default false.
    */
   enableProfiling?: boolean;
+  /**
+   * Precision of segment backends (`onednn`, `webgpu`), TF-TRT's precision mode: `fp32` (default),
+   * `bf16` (oneDNN), `fp16` (WebGPU with `shader-f16`). Other backends run fp32.
+   */
+  precision?: 'fp32' | 'fp16' | 'bf16';
+  /**
+   * Segments (maximal groups of nodes one segment backend runs as one engine) with fewer nodes
+   * run on the next backends instead; TF-TRT's `minimum_segment_size`. Default: the backend's (3).
+   */
+  minSegmentSize?: number;
   /** onnxruntime's `logSeverityLevel`, accepted for compatibility (0..4). */
   logSeverityLevel?: number;
 }
@@ -92,14 +102,21 @@ export class InferenceSession {
     if (!Number.isInteger(threads) || threads < 0) {
       throw new OptiflowError('invalid_argument', `intraOpNumThreads must be a non-negative integer, got ${String(options.intraOpNumThreads)}`);
     }
+    if (options.precision !== undefined && !['fp32', 'fp16', 'bf16'].includes(options.precision)) {
+      throw new OptiflowError('invalid_argument', `precision must be fp32, fp16 or bf16, got '${String(options.precision)}'`);
+    }
+    const seg = options.minSegmentSize;
+    if (seg !== undefined && (!Number.isInteger(seg) || seg < 1)) {
+      throw new OptiflowError('invalid_argument', `minSegmentSize must be a positive integer, got ${String(seg)}`);
+    }
     const loaded = await loadGraph(model);
     const { graph, source } = loaded;
     const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories,
-      { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0 });
+      { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0, precision: options.precision, minSegmentSize: options.minSegmentSize });
     let plan: Plan;
     try {
       const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);
-      plan = new Plan(graph, backends, schemas, graph.opsets);
+      plan = await Plan.create(graph, backends, schemas, graph.opsets);
     } catch (e) {
       for (const b of backends) await b.dispose?.();
       throw e instanceof OptiflowError ? e.within(source) : e;
@@ -195,6 +212,7 @@ export class InferenceSession {
     // Runs already in flight finish on the memory they started with.
     await Promise.allSettled([...this.inflight]);
     const bs = this.backends.splice(0);
+    if (bs.length) await this.plan.dispose();
     for (const b of bs) await b.dispose?.();
   }
 

@@ -350,7 +350,7 @@ export function jsSubgraphRunner(opsets: Map<string, number>,
   outer?: ReadonlyMap<string, RuntimeValue>): SubgraphRunner {
   return async (g, feeds) => {
     const os = g.opsets.size ? g.opsets : opsets;
-    const plan = new Plan(g, [createJsBackend()], checkOps(g, REGISTRY, [], os), os);
+    const plan = await Plan.create(g, [createJsBackend()], checkOps(g, REGISTRY, [], os), os);
     const r = await plan.run(feeds, outer);
     return g.outputs.map((o) => r.get(o.name)!);
   };
@@ -362,7 +362,7 @@ export function jsSubgraphRunner(opsets: Map<string, number>,
  * @throws OptiflowError from checking or running the graph
  */
 export async function runGraph(g: Graph, feeds: Readonly<Record<string, RuntimeValue>>): Promise<Map<string, RuntimeValue>> {
-  const plan = new Plan(g, [createJsBackend()], checkOps(g, REGISTRY), g.opsets);
+  const plan = await Plan.create(g, [createJsBackend()], checkOps(g, REGISTRY), g.opsets);
   return plan.run(new Map(Object.entries(feeds)));
 }
 

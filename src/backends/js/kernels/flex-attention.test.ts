@@ -43,7 +43,7 @@ async function flex(q: TensorData, k: TensorData, v: TensorData, attrs: Record<s
   g.nodes = [node('FlexAttention', ['q', 'k', 'v'], ['y'], attrs, 'ai.onnx.preview')];
   g.outputs = [{ name: 'y' }];
   g.opsets.set('', 26); g.opsets.set('ai.onnx.preview', 1);
-  const plan = new Plan(g, [createJsBackend()], checkOps(g, new OpRegistry(ALL_SCHEMAS)), g.opsets);
+  const plan = await Plan.create(g, [createJsBackend()], checkOps(g, new OpRegistry(ALL_SCHEMAS)), g.opsets);
   const r = await plan.run(new Map<string, RuntimeValue>([['q', q], ['k', k], ['v', v]]));
   return r.get('y') as TensorData;
 }

@@ -66,7 +66,7 @@ async function run(c: OpCase, rt: WasmRuntime | undefined): Promise<{ y: TensorD
   const g = build(c);
   const w = rt ? wasmBackend(rt, WASM_KERNELS) : undefined;
   try {
-    const plan = new Plan(g, w ? [w, createJsBackend()] : [createJsBackend()], checkOps(g, REGISTRY), g.opsets);
+    const plan = await Plan.create(g, w ? [w, createJsBackend()] : [createJsBackend()], checkOps(g, REGISTRY), g.opsets);
     const feeds = new Map(c.inputs.flatMap((x, i) => (x && !c.constants?.includes(i) ? [[`in${i}`, x] as [string, TensorData]] : [])));
     const res = await plan.run(feeds);
     const y = res.get('y');

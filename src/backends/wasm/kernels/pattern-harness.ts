@@ -88,7 +88,7 @@ function buildGraph(c: PatternCase): Graph {
 }
 
 async function runOn(g: Graph, backends: readonly Backend[], feeds: Map<string, TensorData>): Promise<{ plan: Plan; y: TensorData }> {
-  const plan = new Plan(g, backends, checkOps(g, REGISTRY), g.opsets);
+  const plan = await Plan.create(g, backends, checkOps(g, REGISTRY), g.opsets);
   const res = await plan.run(feeds);
   const y = res.get('y');
   assert.ok(y && isTensorValue(y), 'y is a tensor');

@@ -130,7 +130,7 @@ function buildGraph(t: TestGraph): Graph {
 }
 
 async function runOn(g: Graph, backends: readonly Backend[], feeds: Map<string, TensorData>): Promise<{ plan: Plan; out: Map<string, TensorData> }> {
-  const plan = new Plan(g, backends, checkOps(g, REGISTRY), g.opsets);
+  const plan = await Plan.create(g, backends, checkOps(g, REGISTRY), g.opsets);
   const res = await plan.run(feeds);
   const out = new Map<string, TensorData>();
   for (const [k, v] of res) { assert.ok(isTensorValue(v), `${k} is not a tensor`); out.set(k, v); }
