@@ -14,7 +14,13 @@
  * @module
  */
 
-/** Numeric precision of an engine: TF-TRT's names. `bf16` computes convolutions and matmuls in bfloat16. */
+/**
+ * Numeric precision of an engine: TF-TRT's names. `bf16` computes convolutions and matmuls in
+ * bfloat16 (bf16 src and weights, f32 accumulation); a convolution's output stays bf16 inside the
+ * engine (eltwise, pooling, batchnorm and binary primitives then read and write bf16, computing in
+ * f32) and is converted back to f32 at the engine's outputs; matmul outputs, softmax, layer
+ * normalization and reductions stay f32.
+ */
 export type Precision = 'fp32' | 'bf16';
 
 /** Element type of an engine tensor at its edges (inside, the addon may choose bf16 when precision is bf16). */
@@ -107,7 +113,16 @@ export interface EngineSpec {
   /** Primitives in execution order. */
   readonly ops: readonly EngineOp[];
   readonly precision: Precision;
-  /** OpenMP threads oneDNN uses inside each primitive (intra-op); 0 = the library default. */
+  /**
+   * OpenMP threads oneDNN uses inside each primitive (intra-op); 0 = the library default
+   * (`omp_get_max_threads()` when the addon loaded: OMP_NUM_THREADS, else the CPUs available).
+   * Debian's libdnnl2 is built with GNU OpenMP (libgomp): the addon calls `omp_set_num_threads`
+   * while it builds the primitives (oneDNN's jit kernels are tuned for the thread count they are
+   * created with) and on the libuv worker before every run. Each libuv worker that runs an engine
+   * is the master of its own OpenMP team, so engines on different workers run concurrently
+   * (at most UV_THREADPOOL_SIZE, default 4, at once); OMP_WAIT_POLICY / GOMP_SPINCOUNT set how
+   * long idle team threads spin.
+   */
   readonly threads: number;
 }
 
@@ -119,6 +134,13 @@ export interface NativeInfo {
   readonly isa: string;
   /** Whether bf16 primitives run in hardware (AVX-512 BF16 or AMX). */
   readonly bf16: boolean;
+  /**
+   * OpenMP threads an engine uses when {@link EngineSpec.threads} is 0: `omp_get_max_threads()`
+   * when the addon loaded (OMP_NUM_THREADS, else the CPUs available).
+   */
+  readonly defaultThreads?: number;
+  /** Engines alive now (created, not yet freed by dispose() or the garbage collector); for leak checks. */
+  readonly liveEngines?: number;
 }
 
 /** A compiled engine (native handle). */

@@ -1,0 +1,114 @@
+// Builder: turns a validated SpecS into an Engine's steps (internal to the addon).
+#pragma once
+
+#include <functional>
+#include <utility>
+
+#include "engine.h"
+
+namespace optiflow {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+using md_t = dnnl::memory::desc;
+
+// A value a primitive reads: a slot viewed with a desc, or a constant (slot -1, mem owns data).
+struct Ref {
+  int slot = -1;
+  md_t md;
+  dnnl::memory cmem;
+};
+
+struct Elt {
+  dnnl::algorithm alg;
+  float alpha, beta;
+};
+
+// Post-ops of a primitive: the attr list, binary operand binds, and the tensor a sum reads.
+struct PostOpPlan {
+  dnnl::post_ops ops;
+  std::vector<std::pair<int, Ref>> binds;  // (arg, ref)
+  int sumTensor = -1;
+  // Post-ops not fused (from the first one that would repeat an algorithm: oneDNN 2.6 computes
+  // e.g. two `linear` eltwise post-ops of one primitive wrongly); applied in place afterwards.
+  std::vector<PostOpS> rest;
+};
+
+Dims rowMajorStrides(const Dims &d);
+md_t plainMd(const Dims &dims, dt t);
+std::vector<Elt> eltwiseAlgs(const std::string &name, float alpha, float beta);
+dnnl::algorithm binaryAlg(const std::string &name);
+int64_t product(const Dims &d);
+
+class Builder {
+ public:
+  Builder(const SpecS &s, Engine &e);
+  void build();
+
+ private:
+  struct TState {
+    bool ready = false;
+    int slot = -1;
+    md_t md;
+  };
+  struct Conv {
+    int tensor;
+    md_t md;
+    int slot;
+  };
+
+  // ops (builder-ops.cc)
+  void conv(const OpS &op);
+  void matmul(const OpS &op);
+  void pool(const OpS &op);
+  void eltwise(const OpS &op);
+  void binary(const OpS &op);
+  void softmax(const OpS &op);
+  void layernorm(const OpS &op);
+  void batchnorm(const OpS &op);
+  void concat(const OpS &op);
+  void transpose(const OpS &op);
+  void reshape(const OpS &op);
+  void reduce(const OpS &op);
+
+  // helpers (builder.cc)
+  [[noreturn]] void fail(const std::string &msg) const;
+  const Dims &dims(int t) const;
+  dt actDt(int t) const;  // data type of conv outputs: bf16 inside a bf16 engine, f32 at its edges
+  dt tensorDt(int t) const;
+  md_t plainOf(int t, dt type) const { return plainMd(dims(t), type); }
+  md_t plainOf(int t) const { return plainOf(t, tensorDt(t)); }
+  void checkTensor(int t, const char *field) const;
+  int newSlot(size_t bytes);
+  Ref cur(int t);
+  Ref getAs(int t, const md_t &want);
+  Ref produce(int t, const md_t &md);
+  Ref constMem(const ConstS &c, const Dims &dims, const char *field);
+  Ref constAs(const ConstS &c, const Dims &dims, const md_t &want, const char *field);
+  Ref tempSlot(const md_t &md);
+  void addReorder(const Ref &from, const Ref &to);
+  void addStep(const dnnl::primitive &p, const md_t &scratch, std::vector<std::pair<int, Ref>> args);
+  PostOpPlan planPostOps(const std::vector<PostOpS> &pos, const Dims &dstDims, const std::vector<Elt> &prefix,
+                         const std::function<md_t(int)> &binaryView);
+  // Produces dst for a primitive with post-ops: when a sum post-op reads a tensor that no later op
+  // reads, dst takes over that tensor's buffer (in place); otherwise the tensor is copied into dst.
+  Ref produceWithSum(int t, const md_t &md, const PostOpPlan &pp);
+  void applySeparately(int t, const std::vector<PostOpS> &pos);
+  dnnl::primitive_attr attrWith(const PostOpPlan *pp) const;
+  void assignBuffers(const std::vector<std::vector<std::pair<int, Ref>>> &pending);
+
+  const SpecS &spec_;
+  Engine &e_;
+  dnnl::stream strm_;
+  std::vector<TState> ts_;
+  std::vector<Conv> convs_;
+  std::vector<bool> outClaimed_;
+  std::vector<std::vector<std::pair<int, Ref>>> pending_;  // per step: args, bound to memory at the end
+  std::vector<int> lastUse_;  // per tensor: last op index reading it (INT_MAX for outputs)
+  size_t scratchBytes_ = 0;
+  int opIndex_ = -1;
+  std::string opKind_;
+  dt cdt_ = dt::f32;  // compute type of conv/matmul
+};
+
+}  // namespace optiflow

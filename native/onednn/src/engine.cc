@@ -1,0 +1,123 @@
+// Engine: execution (serialized per engine, OpenMP thread count per run), lifetime, and the
+// build entry point; plus the builder's buffer assignment.
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "builder.h"
+
+namespace optiflow {
+
+namespace {
+int g_defaultThreads = 1;
+std::atomic<int> g_live{0};
+
+// Sets the calling thread's OpenMP thread count for its lifetime, then restores it.
+struct ThreadsGuard {
+  int prev;
+  explicit ThreadsGuard(int n) : prev(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~ThreadsGuard() { omp_set_num_threads(prev); }
+};
+}  // namespace
+
+void initThreads() { g_defaultThreads = omp_get_max_threads(); }
+int defaultThreads() { return g_defaultThreads; }
+
+// Gives internal slots physical buffers: slots whose step intervals [first use, last use] do not
+// overlap share one buffer (greedy, best fit), so activations reuse a few cache-warm buffers.
+void Builder::assignBuffers(const std::vector<std::vector<std::pair<int, Ref>>> &pending) {
+  const size_t n = e_.slots_.size();
+  std::vector<int> first(n, -1), last(n, -1);
+  for (size_t k = 0; k < pending.size(); ++k) {
+    for (const auto &a : pending[k]) {
+      int s = a.second.slot;
+      if (s < 0 || e_.slots_[s].kind != Slot::Internal) continue;
+      if (first[s] < 0) first[s] = static_cast<int>(k);
+      last[s] = static_cast<int>(k);
+    }
+  }
+  std::vector<int> order;
+  for (size_t s = 0; s < n; ++s)
+    if (first[s] >= 0) order.push_back(static_cast<int>(s));
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return first[x] < first[y]; });
+  struct Phys {
+    size_t bytes;
+    int busyUntil;
+  };
+  std::vector<Phys> phys;
+  std::vector<int> physOf(n, -1);
+  for (int s : order) {
+    const size_t need = (e_.slots_[s].bytes + 63) / 64 * 64 + 64;
+    int best = -1;
+    for (size_t p = 0; p < phys.size(); ++p) {
+      if (phys[p].busyUntil >= first[s]) continue;
+      if (best < 0) { best = static_cast<int>(p); continue; }
+      const Phys &b = phys[best], &c = phys[p];
+      bool cFits = c.bytes >= need, bFits = b.bytes >= need;
+      if ((cFits && (!bFits || c.bytes < b.bytes)) || (!cFits && !bFits && c.bytes > b.bytes)) best = static_cast<int>(p);
+    }
+    if (best < 0) {
+      phys.push_back(Phys{need, last[s]});
+      best = static_cast<int>(phys.size()) - 1;
+    }
+    phys[best].bytes = std::max(phys[best].bytes, need);
+    phys[best].busyUntil = last[s];
+    physOf[s] = best;
+  }
+  for (const Phys &p : phys) {
+    void *mem = std::aligned_alloc(64, p.bytes);
+    if (mem == nullptr) throw SpecError("out of memory allocating " + std::to_string(p.bytes) + " bytes");
+    std::memset(mem, 0, p.bytes);
+    e_.owned_.push_back(mem);
+    e_.nativeBytes_ += p.bytes;
+  }
+  e_.buffers_.assign(n, nullptr);
+  for (size_t s = 0; s < n; ++s)
+    if (physOf[s] >= 0) e_.buffers_[s] = e_.owned_[physOf[s]];
+}
+
+std::shared_ptr<Engine> buildEngine(const SpecS &spec) {
+  auto e = std::make_shared<Engine>();
+  e->threads_ = spec.threads > 0 ? spec.threads : defaultThreads();
+  ThreadsGuard g(e->threads_);  // jit kernels are tuned for the thread count they run with
+  try {
+    e->eng_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    Builder b(spec, *e);
+    b.build();
+  } catch (const dnnl::error &err) {
+    throw SpecError(std::string("oneDNN: ") + err.what());
+  }
+  return e;
+}
+
+int liveEngines() { return g_live.load(); }
+
+Engine::Engine() { ++g_live; }
+
+Engine::~Engine() {
+  --g_live;
+  steps_.clear();
+  edges_.clear();
+  for (void *p : owned_) std::free(p);
+  std::free(scratch_);
+}
+
+void Engine::execute(const std::vector<void *> &inputs, const std::vector<void *> &outputs) {
+  std::lock_guard<std::mutex> lk(mu_);
+  omp_set_num_threads(threads_);
+  for (EdgeMem &m : edges_) m.mem.set_data_handle(m.output ? outputs[m.index] : inputs[m.index]);
+  dnnl::stream s(eng_);
+  for (Step &st : steps_) {
+    try {
+      st.prim.execute(s, st.args);
+    } catch (const dnnl::error &err) {
+      throw SpecError(st.label + ": oneDNN execution failed: " + err.what());
+    }
+  }
+  s.wait();
+}
+
+}  // namespace optiflow

@@ -1,0 +1,77 @@
+/**
+ * Loads the `onednn` backend's Node-API addon (`native/onednn/build/Release/optiflow_onednn.node`,
+ * built by `scripts/build-native.mjs` against the system oneDNN). The addon is optional: when it was
+ * not built (no `libdnnl-dev`, `OPTIFLOW_NO_ONEDNN=1`, a compile failure) or cannot be loaded, the
+ * loader says why and the backend reports itself unavailable.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeAddon } from './spec.js';
+
+/** Path of the addon relative to the package root. */
+export const ADDON_RELATIVE_PATH = join('native', 'onednn', 'build', 'Release', 'optiflow_onednn.node');
+
+/** How to enable the backend, for messages. */
+export const ENABLE_HINT = 'install oneDNN (apt-get install -y libdnnl-dev), then run `npm run build`';
+
+/** Result of {@link loadOnednnAddon}: the addon, or why it is unavailable. */
+export type AddonLoad = { readonly addon: NativeAddon } | { readonly unavailable: string };
+
+let cached: AddonLoad | undefined;
+
+/**
+ * Finds the addon by searching upward from this file's folder for
+ * `native/onednn/build/Release/optiflow_onednn.node` (works from `dist/backends/onednn/` and from
+ * `.build/<name>/backends/onednn/`).
+ * @returns the absolute path, or undefined when no build exists
+ */
+export function findOnednnAddon(): string | undefined {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(d, ADDON_RELATIVE_PATH);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+}
+
+/**
+ * Loads the addon once and caches the outcome. Never throws.
+ * `OPTIFLOW_NO_ONEDNN=1` in the environment disables it.
+ * @returns `{ addon }` when loaded, else `{ unavailable }` with a one-line reason and how to enable it
+ */
+export function loadOnednnAddon(): AddonLoad {
+  if (cached !== undefined) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): AddonLoad {
+  if (process.env['OPTIFLOW_NO_ONEDNN'] === '1') {
+    return { unavailable: 'onednn backend disabled by OPTIFLOW_NO_ONEDNN=1' };
+  }
+  const path = findOnednnAddon();
+  if (path === undefined) {
+    return { unavailable: `onednn addon not built (${ADDON_RELATIVE_PATH} not found); to enable: ${ENABLE_HINT}` };
+  }
+  try {
+    const req = createRequire(import.meta.url);
+    const mod: unknown = req(path);
+    if (!isAddon(mod)) return { unavailable: `onednn addon at ${path} does not export info() and createEngine()` };
+    mod.info(); // fails early when libdnnl cannot initialize
+    return { addon: mod };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return { unavailable: `onednn addon failed to load (${msg}); to enable: ${ENABLE_HINT}` };
+  }
+}
+
+function isAddon(m: unknown): m is NativeAddon {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  return typeof r['info'] === 'function' && typeof r['createEngine'] === 'function';
+}
