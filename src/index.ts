@@ -14,8 +14,17 @@ import { createWasmBackend } from './backends/wasm/index.js';
 import { InferenceSession as CoreSession, type SessionOptions } from './runtime/session.js';
 import { optimize as coreOptimize, type OptimizeOptions, type OptimizeResult } from './runtime/optimize.js';
 
+/**
+ * `onednn`: oneDNN segments through the optional native addon (Node on x86-64 Linux with
+ * libdnnl; rejects, saying why, elsewhere). Loaded on first use so that browsers never see it.
+ */
+const onednn: BackendFactory = async (o) => (await import('./backends/onednn/index.js')).onednnBackendFactory(o);
+
+/** `webgpu`: WebGPU segments (`navigator.gpu` in browsers, the npm `webgpu` package in Node). */
+const webgpu: BackendFactory = async (o) => (await import('./backends/webgpu/index.js')).createWebgpuBackend(o);
+
 /** Backends `executionProviders` can name. */
-export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { wasm: createWasmBackend, js: createJsBackend };
+export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { onednn, webgpu, wasm: createWasmBackend, js: createJsBackend };
 
 /** The providers used when `executionProviders` is not given, in priority order. */
 export const DEFAULT_PROVIDERS: readonly string[] = ['wasm', 'js'];

@@ -1,0 +1,186 @@
+/**
+ * The `onednn` backend: a segment backend (TF-TRT style) that compiles each maximal group of
+ * supported nodes into one oneDNN engine through the Node-API addon. Graph decisions happen here
+ * in TypeScript (`translate*.ts` turns a segment into an {@link EngineSpec}); the addon builds the
+ * primitive chain and runs it on a libuv worker thread, one native call per segment run.
+ *
+ * Engines are specialized per input shape and cached per segment (a small LRU). Runs of one engine
+ * are serialized (an engine owns its scratch memory); different segments and sessions run
+ * concurrently.
+ *
+ * Source: oneDNN 2.6 developer guide; TF-TRT `minimum_segment_size`.
+ * @module
+ */
+import type { Backend, BackendFactory, CompiledSegment, SegmentSpec } from '../backend.js';
+import { OptiflowError } from '../../ir/errors.js';
+import { isTensorValue, sizeOf, type RuntimeValue, type TensorData } from '../../ir/tensor-data.js';
+import { loadOnednnAddon } from './native.js';
+import type { NativeAddon, NativeEngine, Precision } from './spec.js';
+import { onednnSupports } from './support.js';
+import { translateSegment, type TranslatedSegment } from './translate.js';
+
+export { onednnSupports } from './support.js';
+export { translateSegment, type TranslatedSegment, type TranslateOptions } from './translate.js';
+
+/** Options of {@link createOnednnBackend}. */
+export interface OnednnOptions {
+  /** OpenMP threads oneDNN uses inside each primitive (intra-op); 0 = the library default. */
+  readonly intraOpNumThreads: number;
+  /** Concurrent independent segments (inter-op); scheduling is the executor's, recorded here. */
+  readonly interOpNumThreads?: number;
+  /** `fp32` (default) or `bf16` (convolutions and matmuls in bfloat16 where the CPU has it). */
+  readonly precision?: Precision;
+  /** Segments with fewer nodes run elsewhere (default 3, TF-TRT's `minimum_segment_size`). */
+  readonly minSegmentSize?: number;
+  /** Engines kept per segment, one per input shape (default 4). */
+  readonly enginesPerSegment?: number;
+  /** The addon to use (default: {@link loadOnednnAddon}). */
+  readonly addon?: NativeAddon;
+}
+
+/** One cached engine and the tail of its run queue. */
+interface CachedEngine {
+  readonly engine: NativeEngine;
+  readonly translated: TranslatedSegment;
+  queue: Promise<unknown>;
+}
+
+/**
+ * Creates the `onednn` backend.
+ * @throws OptiflowError `invalid_argument` with the reason (and how to enable it) when the addon is
+ *   unavailable (not built, no libdnnl, `OPTIFLOW_NO_ONEDNN=1`), or for a bad option
+ */
+export function createOnednnBackend(options: OnednnOptions): Backend {
+  let addon = options.addon;
+  if (!addon) {
+    const load = loadOnednnAddon();
+    if ('unavailable' in load) throw new OptiflowError('invalid_argument', load.unavailable);
+    addon = load.addon;
+  }
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'bf16') throw new OptiflowError('invalid_argument', `onednn precision must be fp32 or bf16, got '${String(precision)}'`);
+  const minSegmentSize = options.minSegmentSize ?? 3;
+  const threads = Math.max(0, Math.floor(options.intraOpNumThreads || 0));
+  const perSegment = Math.max(1, options.enginesPerSegment ?? 4);
+  const live = new Set<SegmentEngines>();
+  const native = addon;
+  return {
+    name: 'onednn',
+    minSegmentSize,
+    supports: onednnSupports,
+    compile(node) {
+      throw new OptiflowError('unsupported_op', 'onednn compiles segments only (compileSegment)', [`node ${node.name} (${node.opType})`]);
+    },
+    compileSegment(spec) {
+      const seg = new SegmentEngines(native, spec, { precision, threads }, perSegment);
+      seg.precompile();
+      live.add(seg);
+      return {
+        run: (inputs) => seg.run(inputs),
+        dispose: () => { seg.dispose(); live.delete(seg); },
+      } satisfies CompiledSegment;
+    },
+    dispose() {
+      for (const s of live) s.dispose();
+      live.clear();
+    },
+  };
+}
+
+/**
+ * The `onednn` backend factory for provider lists (async: a missing addon rejects, so default
+ * provider lists skip the backend).
+ * @throws OptiflowError `invalid_argument` (rejection) when the addon is unavailable
+ */
+export const onednnBackendFactory: BackendFactory = async (options) => createOnednnBackend({
+  intraOpNumThreads: options.intraOpNumThreads,
+  ...(options.interOpNumThreads !== undefined ? { interOpNumThreads: options.interOpNumThreads } : {}),
+  // fp16 is a WebGPU mode: this backend runs it as fp32.
+  precision: options.precision === 'bf16' ? 'bf16' : 'fp32',
+  ...(options.minSegmentSize !== undefined ? { minSegmentSize: options.minSegmentSize } : {}),
+});
+
+/** The engines of one segment, one per input shape, least recently used first. */
+class SegmentEngines {
+  private readonly engines = new Map<string, CachedEngine>();
+  private disposed = false;
+
+  constructor(private readonly addon: NativeAddon, private readonly spec: SegmentSpec,
+    private readonly options: { precision: Precision; threads: number }, private readonly capacity: number) {}
+
+  /**
+   * Builds the engine for the static input shapes when they are all concrete, so a segment the
+   * translator or oneDNN declines fails at compile time (the executor then places it elsewhere).
+   * With symbolic dims, translates once with every symbol bound to 1: a decline
+   * (`unsupported_op`) still fails the compilation; errors that only the guessed sizes cause
+   * (shape checks of inference) are ignored.
+   */
+  precompile(): void {
+    const dims: number[][] = [];
+    let symbolic = false;
+    for (const name of this.spec.inputs) {
+      const info = this.spec.graph.valueInfo.get(name) ?? this.spec.graph.inputs.find((v) => v.name === name);
+      if (info?.dtype !== undefined && info.dtype !== 'float32') {
+        throw new OptiflowError('unsupported_op', `onednn: segment input '${name}' is ${info.dtype}; only float32`);
+      }
+      const s = info?.shape;
+      if (!s) return;
+      if (s.some((d) => typeof d !== 'number')) symbolic = true;
+      dims.push(s.map((d) => (typeof d === 'number' ? d : 1)));
+    }
+    if (!symbolic) { this.engineFor(dims); return; }
+    try {
+      translateSegment(this.spec, dims, this.options);
+    } catch (e) {
+      if (e instanceof OptiflowError && e.code === 'unsupported_op') throw e;
+    }
+  }
+
+  private engineFor(dims: readonly (readonly number[])[]): CachedEngine {
+    const key = dims.map((d) => d.join('x')).join('|');
+    const hit = this.engines.get(key);
+    if (hit) { this.engines.delete(key); this.engines.set(key, hit); return hit; }
+    const translated = translateSegment(this.spec, dims, this.options);
+    let engine: NativeEngine;
+    try {
+      engine = this.addon.createEngine(translated.engine);
+    } catch (e) {
+      throw new OptiflowError('unsupported_op', `onednn: engine creation failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const entry: CachedEngine = { engine, translated, queue: Promise.resolve() };
+    this.engines.set(key, entry);
+    while (this.engines.size > this.capacity) {
+      const [oldKey, old] = this.engines.entries().next().value as [string, CachedEngine];
+      this.engines.delete(oldKey);
+      void old.queue.finally(() => old.engine.dispose());
+    }
+    return entry;
+  }
+
+  async run(inputs: readonly RuntimeValue[]): Promise<RuntimeValue[]> {
+    if (this.disposed) throw new OptiflowError('runtime_error', 'onednn segment used after release');
+    const data: Float32Array[] = inputs.map((v, i) => {
+      if (!isTensorValue(v) || v.type !== 'float32' || !(v.data instanceof Float32Array)) {
+        throw new OptiflowError('runtime_error', `onednn: segment input '${this.spec.inputs[i]}' must be a float32 tensor`);
+      }
+      return v.data;
+    });
+    const entry = this.engineFor(inputs.map((v) => (v as TensorData).dims));
+    const outputs = entry.translated.outputDims.map((d) => new Float32Array(sizeOf(d)));
+    const job = entry.queue.then(() => entry.engine.run(data, outputs));
+    entry.queue = job.catch(() => undefined);
+    try {
+      await job;
+    } catch (e) {
+      throw new OptiflowError('runtime_error', `onednn: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return outputs.map((out, k): TensorData => ({ type: 'float32', dims: [...entry.translated.outputDims[k]!], data: out }));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const e of this.engines.values()) void e.queue.finally(() => e.engine.dispose());
+    this.engines.clear();
+  }
+}

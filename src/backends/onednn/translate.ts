@@ -1,0 +1,106 @@
+/**
+ * Translation of one segment ({@link SegmentSpec}) with concrete input dims into an
+ * {@link EngineSpec}: shape inference over the segment's nodes with the runtime dims (each node's
+ * schema `infer`), then one or more oneDNN primitives per node (per-op translators in
+ * `translate-ops.ts` and `translate-fused.ts`), with eltwise and binary ops folded into the
+ * post-ops of the convolution, matmul or binary that produces their input when that value has no
+ * other reader (`translate-fold.ts`).
+ *
+ * Source: oneDNN 2.6 developer guide (primitives, post-ops); TF-TRT segment conversion.
+ * @module
+ */
+import type { SegmentSpec } from '../backend.js';
+import { OptiflowError } from '../../ir/errors.js';
+import type { Node } from '../../ir/graph.js';
+import { resolveAttrs, type InputInfo } from '../../ops/schema.js';
+import type { EngineOp, EngineSpec, EngineTensor, Precision } from './spec.js';
+import { EngineBuilder, type NodeCtx, type Val } from './translate-builder.js';
+import { TRANSLATORS } from './translate-table.js';
+
+/** Options of {@link translateSegment}. */
+export interface TranslateOptions {
+  readonly precision: Precision;
+  /** OpenMP threads per primitive (0 = library default). */
+  readonly threads: number;
+}
+
+/** A translated segment: the engine description and the dims of each segment output. */
+export interface TranslatedSegment {
+  readonly engine: EngineSpec;
+  /** Dims of {@link SegmentSpec.outputs}, in order (the engine's output tensors' dims). */
+  readonly outputDims: readonly (readonly number[])[];
+}
+
+/**
+ * Translates a segment for concrete input dims.
+ * @param spec the segment (nodes, graph with initializers, opsets, inputs/outputs)
+ * @param inputDims concrete dims of {@link SegmentSpec.inputs}, in order (all float32)
+ * @throws OptiflowError `unsupported_op` naming the node for an op, attribute or input the backend
+ *   declines (a non-constant weight, an unsupported mode); what shape inference throws for inputs
+ *   that contradict the model.
+ */
+export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonly number[])[], options: TranslateOptions): TranslatedSegment {
+  if (inputDims.length !== spec.inputs.length) {
+    throw new OptiflowError('invalid_argument', `onednn segment takes ${spec.inputs.length} inputs, got ${inputDims.length}`);
+  }
+  const uses = new Map<string, number>();
+  for (const n of spec.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const b = new EngineBuilder(uses, new Set(spec.outputs));
+  spec.inputs.forEach((name, k) => b.bindInput(name, inputDims[k]!));
+  for (const node of spec.nodes) translateNode(spec, b, node);
+  const outputs = spec.outputs.map((name) => {
+    const v = b.values.get(name);
+    if (!v || v.kind !== 'tensor') {
+      throw new OptiflowError('unsupported_op', `onednn: segment output '${name}' is not computed by the segment`, [name]);
+    }
+    return v.index;
+  });
+  return finish(b, outputs, options);
+}
+
+function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions): TranslatedSegment {
+  const tensors: EngineTensor[] = b.tensors.map((dims) => ({ dims, dtype: 'f32' }));
+  const ops: EngineOp[] = b.finishOps();
+  const engine: EngineSpec = { tensors, inputs: [...b.inputIndices], outputs, ops, precision: options.precision, threads: options.threads };
+  return { engine, outputDims: outputs.map((i) => b.tensors[i]!) };
+}
+
+function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {
+  const where = `node ${node.name} (${node.opType})`;
+  const schema = spec.schemas.get(node);
+  if (!schema) throw new OptiflowError('unsupported_op', `onednn: no schema for ${node.opType}`, [where]);
+  const translator = TRANSLATORS.get(`${node.domain === 'ai.onnx' ? '' : node.domain}::${node.opType}`);
+  if (!translator) throw new OptiflowError('unsupported_op', `onednn has no translation for ${node.opType}`, [where]);
+  const opset = spec.opsets.get(node.domain === 'ai.onnx' ? '' : node.domain) ?? schema.since;
+  const inputs: (Val | undefined)[] = node.inputs.map((name) => {
+    if (!name) return undefined;
+    const init = spec.graph.initializers.get(name);
+    if (init) return { kind: 'const', data: init };
+    const v = b.values.get(name);
+    if (!v) throw new OptiflowError('unsupported_op', `onednn: input '${name}' is neither a segment input, an initializer nor computed earlier`, [where]);
+    return v;
+  });
+  const infos: (InputInfo | undefined)[] = inputs.map((v) => {
+    if (!v) return undefined;
+    if (v.kind === 'const') return { dtype: v.data.type, shape: [...v.data.dims], value: v.data };
+    return { dtype: 'float32', shape: [...b.tensors[v.index]!] };
+  });
+  const attrs = resolveAttrs(schema, node);
+  const inferred = schema.infer({ attrs, opset, inputs: infos, outputCount: node.outputs.length, node });
+  const outDims = inferred.map((o, k) => {
+    if (!node.outputs[k]) return [];
+    if (!o.shape || o.shape.some((d) => typeof d !== 'number')) {
+      throw new OptiflowError('unsupported_op', `onednn: output ${k} shape is not resolved by inference`, [where]);
+    }
+    if (o.dtype !== 'float32' && k === 0) throw new OptiflowError('unsupported_op', `onednn: output dtype ${o.dtype}; only float32`, [where]);
+    return o.shape as number[];
+  });
+  const ctx: NodeCtx = { node, opset, attrs: attrs as Record<string, unknown>, inputs, outDims, b, where };
+  translator(ctx);
+  for (const name of node.outputs) {
+    if (name && !b.values.has(name) && (b.uses.get(name) || b.segmentOutputs.has(name))) {
+      throw new OptiflowError('unsupported_op', `onednn: output '${name}' of ${node.opType} is not produced (only the first output is supported)`, [where]);
+    }
+  }
+}
+
