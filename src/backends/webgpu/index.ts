@@ -166,6 +166,7 @@ export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): P
   return {
     name, handle, context, tuning, device: handle.device,
     minSegmentSize: options.minSegmentSize ?? 3,
+    gpuResident: true, gpuDevice: handle.device,
     get segments() { return [...segments]; },
     supports: (q) => gpuSupports(byKey, handle, name, q),
     compile(node) {

@@ -14,7 +14,8 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { isTensorValue, type RuntimeValue, type TensorData } from '../../ir/tensor-data.js';
 import { resolveAttrs, type AttrSpecs, type InputInfo, type OpSchema } from '../../ops/schema.js';
 import { computeLifetimes } from '../../runtime/memory-plan.js';
-import type { CompiledSegment, SegmentSpec } from '../backend.js';
+import { isGpuBufferValue, type CompiledSegment, type GpuBufferValue, type SegmentSpec } from '../backend.js';
+import { Tensor } from '../../runtime/tensor.js';
 import {
   GpuBufferPool, UNIFORM_USAGE, gpuDTypeOf, readTensors, readbackPool, tensorBytes, uploadTensor, type PoolStats,
 } from './buffers.js';
@@ -51,6 +52,23 @@ export function createGpuContext(handle: GpuDeviceHandle, options: {
     staging: readbackPool(device), precision: options.precision === 'fp16' && handle.hasF16 ? 'fp16' : 'fp32',
     tuned: options.tuned ?? (() => undefined),
   };
+}
+
+/** Storage dtype of the buffers segments left on the GPU (`SegmentSpec.outputLocations`). */
+const residentDTypes = new WeakMap<GPUBuffer, GpuDType>();
+
+/**
+ * How a GPU-resident input binds on `ctx`'s device: the {@link GpuTensor} to bind in place, or
+ * `undefined` when it must be downloaded and uploaded (another device, a storage dtype other than
+ * the segment's, a buffer too small).
+ */
+function bindResident(ctx: GpuContext, v: GpuBufferValue): GpuTensor | undefined {
+  if (v.gpuDevice !== undefined && v.gpuDevice !== ctx.device) return undefined;
+  const buffer = v.gpuBuffer as GPUBuffer;
+  const stored = residentDTypes.get(buffer) ?? gpuDTypeOf(v.type);
+  const wanted = gpuDTypeOf(v.type, ctx.precision === 'fp16');
+  if (!stored || stored !== wanted || typeof buffer?.size !== 'number' || buffer.size < tensorBytes(v.dims, stored)) return undefined;
+  return { buffer, offset: 0, dims: [...v.dims], dtype: stored };
 }
 
 /** Counters of a compiled segment (totals since compilation). */
@@ -185,6 +203,15 @@ class SegmentRunner implements GpuSegment {
       throw new OptiflowError('invalid_argument', `webgpu segment takes ${spec.inputs.length} inputs, got ${inputs.length}`);
     }
     const fp16 = ctx.precision === 'fp16';
+    // GPU-resident inputs bind in place on this device; others are downloaded first (then uploaded).
+    const bound = new Map<number, GpuTensor>();
+    const local = await Promise.all(inputs.map(async (v, i) => {
+      if (!isGpuBufferValue(v)) return v;
+      const t = bindResident(ctx, v);
+      if (t) { bound.set(i, t); return v; }
+      return { type: v.type, dims: [...v.dims], data: await v.download() } as TensorData;
+    }));
+    const leave = new Set(spec.outputs.filter((_, k) => spec.outputLocations?.[k] === 'gpu-buffer'));
     const owned = new Set<GPUBuffer>();
     const gpu = new Map<string, GpuTensor>();
     const infos = new Map<string, InputInfo>();
@@ -204,11 +231,13 @@ class SegmentRunner implements GpuSegment {
     let readBytes = 0;
     try {
       spec.inputs.forEach((name, i) => {
-        const v = inputs[i]!;
+        const v = local[i]!;
         if (!isTensorValue(v)) throw new OptiflowError('invalid_argument', `webgpu: segment input '${name}' is a ${v.kind}`, [name]);
-        infos.set(name, { dtype: v.type, shape: [...v.dims], value: v });
+        const resident = bound.get(i);
+        infos.set(name, resident ? { dtype: v.type, shape: [...v.dims] } : { dtype: v.type, shape: [...v.dims], value: v });
         types.set(name, v.type);
         if (!this.lastUse.has(name) && !spec.outputs.includes(name)) return;
+        if (resident) { gpu.set(name, resident); return; }
         const t = uploadTensor(ctx.pool, v, gpuDTypeOf(v.type, fp16));
         owned.add(t.buffer);
         gpu.set(name, t);
@@ -219,12 +248,18 @@ class SegmentRunner implements GpuSegment {
       const requests = spec.outputs.map((name) => {
         const t = gpu.get(name);
         if (!t) throw new OptiflowError('runtime_error', `webgpu: segment output '${name}' is not computed by the segment`, [name]);
-        return { t, type: types.get(name)! };
+        return { t, type: types.get(name)!, name };
       });
       const cmd = enc.finish();
       dispatches = enc.dispatchCount;
-      readBytes = requests.reduce((a, r) => a + tensorBytes(r.t.dims, r.t.dtype), 0);
-      read = readTensors(ctx.device, ctx.staging, requests, cmd);
+      const readback = requests.filter((r) => !leave.has(r.name));
+      readBytes = readback.reduce((a, r) => a + tensorBytes(r.t.dims, r.t.dtype), 0);
+      const reading = readTensors(ctx.device, ctx.staging, readback, cmd);
+      // Outputs left on the GPU: the buffer leaves the run's ownership and becomes the tensor's.
+      read = reading.then((cpu) => {
+        let k = 0;
+        return requests.map((r) => (leave.has(r.name) ? this.resident(r.t, r.type, owned) : cpu[k++]!));
+      });
     } finally {
       scopes = Promise.all([ctx.device.popErrorScope(), ctx.device.popErrorScope()]);
       if (!read) {
@@ -242,7 +277,7 @@ class SegmentRunner implements GpuSegment {
       const err = errs.find((e) => e);
       if (err) throw new OptiflowError('runtime_error', `webgpu: ${err.message}`, [`segment of ${this.steps.length} nodes`]);
       this.counters.runs++;
-      this.counters.readbacks += out.length;
+      this.counters.readbacks += out.length - leave.size;
       this.counters.readbackBytes += readBytes;
       this.counters.dispatches += dispatches;
       return out;
@@ -250,6 +285,19 @@ class SegmentRunner implements GpuSegment {
       enc.release();
       for (const b of owned) ctx.pool.release(b);
     }
+  }
+
+  /** Wraps output buffer `t` as a GPU-resident tensor that owns it (taken out of `owned`). */
+  private resident(t: GpuTensor, type: DType, owned: Set<GPUBuffer>): TensorData {
+    const { ctx } = this;
+    owned.delete(t.buffer);
+    residentDTypes.set(t.buffer, t.dtype);
+    let live = true;
+    return Tensor.fromGpuBuffer(t.buffer, {
+      dataType: type, dims: t.dims, device: ctx.device,
+      download: async () => (await readTensors(ctx.device, ctx.staging, [{ t, type }]))[0]!.data,
+      dispose: () => { if (live) { live = false; ctx.pool.release(t.buffer); } },
+    });
   }
 
   private encodeStep(s: Step, i: number, enc: RunEncoder, gpu: Map<string, GpuTensor>, infos: Map<string, InputInfo>,

@@ -8,6 +8,7 @@ import { gpuAttention } from './attention.js';
 import { gpuConv } from './conv.js';
 import { KERNELS_A } from './manifest-a.js';
 import { gpuMatMul } from './matmul.js';
+import { GEMM_TILE_CANDIDATES, mergeBatch, validTile } from './matmul-template.js';
 import { gpuBatchNormalization, gpuLayerNormalization } from './norm.js';
 import { gpuMaxPool } from './pool.js';
 
@@ -41,4 +42,17 @@ test('group-A supports: declines what the kernels do not do, with reasons', () =
   no(ask(gpuLayerNormalization, node('LayerNormalization', 2, ['y']), [f(2, 8), f(2, 1)]), /trailing dims/);
   no(ask(gpuAttention, node('Attention', 3, ['y'], {}, 'optiflow'), [f(1, 1, 2, 4), f(1, 1, 2000, 4), f(1, 1, 2000, 4)], 1), /key sequence/);
   no(ask(gpuAttention, node('Attention', 4, ['y'], {}, 'optiflow'), [f(1, 1, 2, 4), f(1, 1, 3, 4), f(1, 1, 3, 4), { dtype: 'bool', shape: [2, 3] }], 1), /bool/);
+});
+
+test('GEMM batch merging: size-1 dims dropped, contiguous broadcast dims merged, others kept', () => {
+  assert.deepEqual(mergeBatch([2, 1, 3, 4], [[12, 0, 4, 1], [0, 0, 0, 0]]), { dims: [24], strides: [[1], [0]] });
+  assert.deepEqual(mergeBatch([2, 3], [[3, 1], [0, 1]]), { dims: [2, 3], strides: [[3, 1], [0, 1]] });
+  assert.deepEqual(mergeBatch([], []), { dims: [], strides: [] });
+});
+
+test('GEMM tiles: the default and every tuning candidate are valid; oversized tiles are not', () => {
+  for (const t of GEMM_TILE_CANDIDATES) assert.ok(validTile(t), `[${t.join(',')}]`);
+  assert.equal(validTile([32, 16, 4, 4, 16]), false, '512 threads');
+  assert.equal(validTile([16, 16, 8, 8, 32]), false, '32 KiB of workgroup memory');
+  assert.equal(validTile([8, 8, 4, 4]), false, 'four numbers');
 });

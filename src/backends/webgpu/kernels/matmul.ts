@@ -83,7 +83,9 @@ function createMatMul(ctx: GpuCreateCtx<unknown>, schema: OpSchema<AttrSpecs>, a
   return gemmKernel(ctx, schema, 'gemm', { a: 'strided', b: 'strided', aKFast: true, bKFast: false, hasC: withBias, hasZ: false, act },
     (g, enc, [a0, b0, c], [y]) => {
       const a = a0!; const b = b0!;
-      const ad = a.dims; const bd = b.dims;
+      const bd = b.dims;
+      // A batched A times a 2-D B is one GEMM with the batch folded into M (better tiles).
+      const ad = bd.length <= 2 && a.dims.length > 2 ? [numel(a.dims.slice(0, -1)), a.dims[a.dims.length - 1]!] : a.dims;
       const m = ad.length >= 2 ? ad[ad.length - 2]! : 1; const k = ad[ad.length - 1]!;
       const n = bd.length >= 2 ? bd[bd.length - 1]! : 1;
       const batch = broadcastBatch(ad.slice(0, -2), bd.slice(0, -2));
