@@ -53,7 +53,9 @@ export type { OptimizeOptions, OptimizeResult } from './runtime/optimize.js';
 /** The session type returned by `InferenceSession.create`. */
 export type InferenceSession = CoreSession;
 
-export { Tensor } from './runtime/tensor.js';
+export { Tensor, type GpuBufferTensorOptions, type TensorLocation } from './runtime/tensor.js';
+export type { SegmentInfo, ValueLocation } from './runtime/executor.js';
+export { isGpuBufferValue, type GpuBufferValue } from './backends/backend.js';
 export type { SessionOptions, ValueMetadata, FeedsType, ReturnType } from './runtime/session.js';
 export { OptiflowError, isOptiflowError, type ErrorCode } from './ir/errors.js';
 export type { DType } from './ir/dtype.js';

@@ -9,6 +9,7 @@
  */
 import type { DType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
+import type { TensorStorage } from '../ir/dtype.js';
 import type { RuntimeValue, TensorData } from '../ir/tensor-data.js';
 import { resolveAttrs, type AttrSpecs, type AttrsOf, type InputInfo, type OpSchema } from '../ops/schema.js';
 
@@ -130,6 +131,52 @@ export interface SegmentSpec {
   readonly inputs: readonly string[];
   /** Values the segment produces that are read outside it or are graph outputs, in run order. */
   readonly outputs: readonly string[];
+  /**
+   * Where each of {@link SegmentSpec.outputs} should be left, in the same order (onnxruntime's
+   * `preferredOutputLocation`): `gpu-buffer` asks a {@link Backend.gpuResident} backend to return
+   * a {@link GpuBufferValue} instead of reading the value back. Omitted = all `cpu`; backends
+   * that are not GPU-resident ignore it.
+   */
+  readonly outputLocations?: readonly ('cpu' | 'gpu-buffer')[];
+}
+
+/**
+ * A tensor whose data lives in a GPU buffer (onnxruntime-web's `location: 'gpu-buffer'`): dims and
+ * type are known, `data` is not readable until downloaded. The runtime `Tensor` created by
+ * `Tensor.fromGpuBuffer` is one.
+ */
+export interface GpuBufferValue extends TensorData {
+  readonly location: 'gpu-buffer';
+  /** The `GPUBuffer` (typed loosely so that the core does not depend on WebGPU's types). */
+  readonly gpuBuffer: unknown;
+  /**
+   * The device that owns the buffer, when known (tensors produced by a WebGPU segment carry it);
+   * a backend binds the buffer directly only on its own device.
+   */
+  readonly gpuDevice?: unknown;
+  /** Copies the data to the CPU without changing the tensor (the executor's download for CPU readers). */
+  download(): Promise<TensorStorage>;
+  /** Frees the GPU buffer (back to its pool for buffers the runtime made). */
+  dispose(): void;
+}
+
+/** Whether `v` is a tensor whose data is in a GPU buffer ({@link GpuBufferValue}). */
+export function isGpuBufferValue(v: unknown): v is GpuBufferValue {
+  return typeof v === 'object' && v !== null && (v as { location?: unknown }).location === 'gpu-buffer';
+}
+
+/** Copy counters of a compiled segment, totals since compilation. */
+export interface SegmentIoStats {
+  /** Completed runs. */
+  readonly runs: number;
+  /** Segment inputs copied to the device (GPU-resident inputs bound in place are not counted). */
+  readonly uploads: number;
+  /** Bytes of those copies. */
+  readonly uploadBytes: number;
+  /** Segment outputs copied back (outputs left on the device are not counted). */
+  readonly readbacks: number;
+  /** Bytes of those copies. */
+  readonly readbackBytes: number;
 }
 
 /** A segment compiled by {@link Backend.compileSegment}. */
@@ -143,6 +190,8 @@ export interface CompiledSegment {
   run(inputs: readonly RuntimeValue[]): RuntimeValue[] | Promise<RuntimeValue[]>;
   /** Frees the engine (weights, native or GPU memory); called by `session.release()`. */
   dispose?(): void | Promise<void>;
+  /** Copy counters (segments on another device: WebGPU); omitted by engines that share CPU memory. */
+  stats?(): SegmentIoStats;
 }
 
 /** An execution backend (`js`, later `wasm`, `onednn`, `webgpu`). */
@@ -194,6 +243,17 @@ export interface Backend {
    * pass turns regions of such nodes into NHWC with transposes only at the region's edges.
    */
   preferredLayout?(q: SupportQuery): 'NCHW' | 'NHWC';
+  /**
+   * A segment backend whose segments take {@link GpuBufferValue} inputs as they are (binding them
+   * without a copy when they are on its device) and honour {@link SegmentSpec.outputLocations}.
+   * For every other step the executor downloads GPU-resident values first.
+   */
+  readonly gpuResident?: boolean;
+  /**
+   * The `GPUDevice` of a {@link Backend.gpuResident} backend (typed loosely: the core does not
+   * depend on WebGPU's types); GPU buffers fed as inputs must be created on it.
+   */
+  readonly gpuDevice?: unknown;
 }
 
 /** Creates a backend; options such as the thread counts come from the session. */

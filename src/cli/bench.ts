@@ -6,9 +6,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { InferenceSession, OptiflowError, type SessionOptions, type TensorData } from '../index.js';
+import { BUILTIN_BACKENDS, InferenceSession, OptiflowError, type SessionOptions, type TensorData } from '../index.js';
+import { InferenceSession as CoreSession } from '../runtime/session.js';
 import { Rng } from '../zoo/random.js';
-import { createSession, resolveModel } from './model-source.js';
+import { createSession, resolveModel, sessionInput } from './model-source.js';
 import { intOption, randomInput } from './run.js';
 
 /** Benchmark modes. */
@@ -22,6 +23,10 @@ export interface BenchOptions {
   threads?: number;
   /** Inter-op threads (default: chosen by the runtime). */
   interOpThreads?: number;
+  /** Precision of segment backends (`onednn`, `webgpu`): fp32 (default), bf16, fp16. */
+  precision?: 'fp32' | 'fp16' | 'bf16';
+  /** Minimum segment size of segment backends (default: the backend's, 3). */
+  minSegmentSize?: number;
   /** Untimed runs before measuring (default 1). */
   warmup?: number;
   /** Timed runs (default 10; ignored when `durationS` is set). */
@@ -99,6 +104,7 @@ export async function benchModel(model: string | undefined, o: BenchOptions = {}
   const src = resolveModel(model ?? 'mobilenet_v1');
   const session = await createSession(src, {
     intraOpNumThreads: o.threads, interOpNumThreads: o.interOpThreads, graphOptimizationLevel: o.level, enableProfiling: o.profile,
+    precision: o.precision, minSegmentSize: o.minSegmentSize,
     ...(o.executionProviders ? { executionProviders: o.executionProviders } : {}),
   });
   const dynamic = session.inputMetadata.some((m) => m.shape?.some((d) => typeof d === 'string'));
@@ -178,9 +184,23 @@ export interface TuneTrial {
   throughput: number;
 }
 
+/** What the WebGPU kernel tuning of {@link tuneModel} did. */
+export interface GpuTuneReport {
+  /** The adapter timed (tuning results are per adapter). */
+  adapter: string;
+  /** Kernel keys timed and stored in this call (keys already cached are skipped). */
+  tuned: string[];
+  /** Tuning problems of the model's kernels (tuned now or already cached). */
+  problems: number;
+  /** The per-adapter cache file later sessions load. */
+  cacheFile: string;
+}
+
 /** What {@link tuneModel} found: every trial, and the best per mode. */
 export interface TuneReport {
   model: string;
+  /** The WebGPU workgroup-size / tile tuning, when `--ep` includes webgpu. */
+  webgpu?: GpuTuneReport;
   trials: TuneTrial[];
   /** Lowest median latency at batch 1. */
   bestRealtime: TuneTrial;
@@ -195,7 +215,9 @@ export interface TuneReport {
  * @param cores the largest thread count tried (default: the machine's available parallelism)
  * @throws OptiflowError from loading or running the model.
  */
-export async function tuneModel(model: string | undefined, o: BenchOptions & { cores?: number } = {}): Promise<TuneReport> {
+export async function tuneModel(model: string | undefined, o: BenchOptions & { cores?: number; tuningCache?: string } = {}): Promise<TuneReport> {
+  // WebGPU kernels first: the thread/batch trials then run with the tuned choices.
+  const webgpu = o.executionProviders?.includes('webgpu') ? await tuneWebgpu(model, o) : undefined;
   const { availableParallelism } = await import('node:os');
   const cores = o.cores ?? availableParallelism();
   const threadCounts = [...new Set([1, Math.max(1, cores >> 1), cores])].sort((a, b) => a - b);
@@ -216,12 +238,51 @@ export async function tuneModel(model: string | undefined, o: BenchOptions & { c
   }
   const bestRealtime = trials.filter((t) => t.mode === 'realtime').reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   const bestThroughput = trials.reduce((a, b) => (b.throughput > a.throughput ? b : a));
-  return { model: model ?? 'mobilenet_v1', trials, bestRealtime, bestThroughput };
+  return { model: model ?? 'mobilenet_v1', ...(webgpu ? { webgpu } : {}), trials, bestRealtime, bestThroughput };
+}
+
+/**
+ * `bench --tune` for WebGPU (TensorRT's timing cache idea): creates the `webgpu` backend with its
+ * per-adapter tuning cache, places and compiles the model on `o.executionProviders`, times the
+ * candidate workgroup sizes / tiles of every compiled segment's heavy kernels on this adapter
+ * (`WebgpuBackend.tune`) and saves the winners to the cache file, which later sessions load.
+ * @param o `tuningCache` overrides the cache file (default `~/.cache/optiflow/webgpu-tuning-<adapter>.json`);
+ *   `repeats`/`warmup` the timed/untimed runs per candidate (default 5/1)
+ * @throws OptiflowError `runtime_error` without a WebGPU adapter; errors from loading the model
+ */
+export async function tuneWebgpu(model: string | undefined, o: BenchOptions & { tuningCache?: string; repeats?: number; tuneWarmup?: number } = {}): Promise<GpuTuneReport> {
+  const { createWebgpuBackend } = await import('../backends/webgpu/index.js');
+  const { defaultTuningCachePath } = await import('../backends/webgpu/tuning.js');
+  const src = resolveModel(model ?? 'mobilenet_v1');
+  const be = await createWebgpuBackend({ precision: o.precision, minSegmentSize: o.minSegmentSize, ...(o.tuningCache ? { tuningCache: o.tuningCache } : {}) });
+  const cacheFile = o.tuningCache ?? await defaultTuningCachePath(be.handle.adapterKey);
+  let session: CoreSession;
+  try {
+    session = await CoreSession.create(sessionInput(src), {
+      executionProviders: o.executionProviders, graphOptimizationLevel: o.level, precision: o.precision, minSegmentSize: o.minSegmentSize,
+    }, { ...BUILTIN_BACKENDS, webgpu: () => be });
+  } catch (e) {
+    be.dispose();
+    throw e;
+  }
+  try {
+    const problems = be.segments.reduce((a, s) => a + s.tuningProblems().length, 0);
+    const tuned = await be.tune({ repeats: o.repeats, warmup: o.tuneWarmup, save: true });
+    return { adapter: be.handle.description, tuned, problems, cacheFile };
+  } finally {
+    await session.release();
+  }
 }
 
 /** A tune report as text. */
 export function formatTune(r: TuneReport): string {
-  const lines = [`model: ${r.model}`, 'mode        threads  inter-op  batch  median ms  inferences/s'];
+  const lines = [`model: ${r.model}`];
+  const g = r.webgpu;
+  if (g) {
+    lines.push(`webgpu: ${g.tuned.length} of ${g.problems} kernel tuning problems timed on ${g.adapter}${g.problems > g.tuned.length ? ' (the rest were cached)' : ''}`);
+    lines.push(`webgpu tuning cache: ${g.cacheFile}${g.tuned.length ? ' (saved)' : ''}`);
+  }
+  lines.push('mode        threads  inter-op  batch  median ms  inferences/s');
   for (const t of r.trials) {
     lines.push(`${t.mode.padEnd(10)}  ${String(t.threads).padStart(7)}  ${String(t.interOpThreads).padStart(8)}  ${String(t.batch).padStart(5)}  ${t.medianMs.toFixed(2).padStart(9)}  ${t.throughput.toFixed(2).padStart(12)}`);
   }
@@ -256,16 +317,19 @@ export function registerBench(program: Command): void {
     .option('--batch <n>', 'batch size of the throughput mode', '4')
     .option('--threads <n>', 'intra-op threads (default: chosen by the runtime)')
     .option('--inter-op-threads <n>', 'inter-op threads: independent nodes at once (default: chosen by the runtime)')
-    .option('--tune', 'try thread counts and batch sizes; print the best setting for each mode')
+    .option('--tune', 'try thread counts and batch sizes; print the best setting for each mode; with --ep including webgpu, first time the WebGPU kernels\' workgroup sizes / tiles on this adapter and save them to its tuning cache')
+    .option('--tuning-cache <file>', 'WebGPU tuning cache file for --tune (default ~/.cache/optiflow/webgpu-tuning-<adapter>.json)')
     .option('--warmup <n>', 'untimed runs per mode', '1')
     .option('--iterations <n>', 'timed runs per mode (default 10, cut short after 12 s per mode unless given)')
     .option('--duration <s>', 'measure each mode for S seconds instead of --iterations')
     .option('--mode <mode>', 'realtime|latency (batch 1), throughput (batch --batch) or both', 'both')
     .option('--level <level>', 'graph optimization level: disabled, basic, extended or all', 'all')
     .option('--ep <list>', 'execution providers in priority order, comma-separated (e.g. wasm,js)')
+    .option('--precision <p>', 'precision of segment backends (onednn, webgpu): fp32, bf16 or fp16', 'fp32')
+    .option('--min-segment-size <n>', 'segments with fewer nodes run on the next backend (default 3)')
     .option('--profile', 'time every node and print per-op-type totals')
     .option('--json', 'print the report as JSON')
-    .action(async (model: string | undefined, o: { batch: string; threads?: string; interOpThreads?: string; tune?: boolean; warmup: string; iterations?: string; duration?: string; mode: string; level: string; ep?: string; profile?: boolean; json?: boolean }) => {
+    .action(async (model: string | undefined, o: { batch: string; tuningCache?: string; threads?: string; interOpThreads?: string; tune?: boolean; warmup: string; iterations?: string; duration?: string; mode: string; level: string; ep?: string; profile?: boolean; json?: boolean; precision: string; minSegmentSize?: string }) => {
       let durationS: number | undefined;
       if (o.duration !== undefined) {
         durationS = Number(o.duration);
@@ -276,9 +340,11 @@ export function registerBench(program: Command): void {
         iterations: o.iterations === undefined ? 5 : intOption('--iterations', o.iterations, 1),
         maxSeconds: o.iterations === undefined ? 6 : undefined,
         executionProviders: o.ep?.split(',').map((x) => x.trim()).filter(Boolean),
+        precision: o.precision as BenchOptions['precision'],
+        minSegmentSize: o.minSegmentSize === undefined ? undefined : intOption('--min-segment-size', o.minSegmentSize, 1),
       };
       if (o.tune) {
-        const t = await tuneModel(model, common);
+        const t = await tuneModel(model, { ...common, tuningCache: o.tuningCache });
         process.stdout.write(o.json ? `${JSON.stringify(t, null, 2)}\n` : formatTune(t));
         return;
       }
@@ -289,7 +355,7 @@ export function registerBench(program: Command): void {
         iterations: o.iterations === undefined ? 10 : intOption('--iterations', o.iterations, 1),
         maxSeconds: o.iterations === undefined && durationS === undefined ? 12 : undefined,
         mode: o.mode as BenchMode, level: o.level as BenchOptions['level'], profile: o.profile,
-        executionProviders: o.ep?.split(',').map((x) => x.trim()).filter(Boolean),
+        executionProviders: common.executionProviders, precision: common.precision, minSegmentSize: common.minSegmentSize,
       });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatBench(r));
     });

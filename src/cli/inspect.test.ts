@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { exportOnnx } from '../exporters/onnx/export.js';
 import { GraphBuilder } from '../zoo/index.js';
-import { formatInspect, inspectModel, memoryReport, placementReport } from './inspect.js';
+import { gpuTestSkipReason } from '../backends/webgpu/testing.js';
+import { sharedTestdata, skipUnless } from '../testing/paths.js';
+import type { SegmentInfo } from '../runtime/executor.js';
+import { formatInspect, inspectModel, memoryReport, placementReport, segmentCopies } from './inspect.js';
 
 /** x [N,4] -> MatMul W [4,12] -> t [N,12] -> Relu -> y [N,12], with shapes filled in. */
 function tiny() {
@@ -82,4 +85,68 @@ test('inspect --placement on a model that does not load says why', async () => {
     assert.match(formatInspect(r), /placement: +none, the model does not load/);
     assert.equal(r.memory!.values, 1, 'y is a declared graph output with a static shape');
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+/** A segment record as the session reports it (no engine behind it). */
+function seg(name: string, backend: string, nodes: string[], inputs: string[], outputs: string[], loc?: ('cpu' | 'gpu-buffer')[]): SegmentInfo {
+  return { name, backend, nodes, inputs, outputs, outputLocations: loc ?? outputs.map(() => 'cpu'), stats: () => undefined };
+}
+
+test('segment copies per run from static shapes: webgpu int64 as int32, GPU-resident values not copied', () => {
+  const g = tiny();
+  g.valueInfo.set('ids', { name: 'ids', dtype: 'int64', shape: ['N', 5] });
+  const rows = segmentCopies(g, [
+    // x [1,4] f32 = 16 B and ids [1,5] int64 = 20 B on the GPU (int32) up; t [1,12] = 48 B left on the GPU.
+    seg('segment_0_webgpu', 'webgpu', ['a', 'b', 'c'], ['x', 'ids'], ['t'], ['gpu-buffer']),
+    // t is bound in place; y [1,12] = 48 B back; 'q' has no shape.
+    seg('segment_1_webgpu', 'webgpu', ['d', 'e', 'f'], ['t', 'q'], ['y']),
+    // onednn copies int64 at 8 bytes.
+    seg('segment_2_onednn', 'onednn', ['g', 'h', 'i'], ['ids'], []),
+  ]);
+  assert.deepEqual(rows.assumedDims, ['N']);
+  assert.deepEqual(rows.segments.map((r) => [r.name, r.nodes, r.uploads, r.uploadBytes, r.readbacks, r.readbackBytes, r.unknown]), [
+    ['segment_0_webgpu', 3, 2, 36, 0, 0, 0],
+    ['segment_1_webgpu', 3, 1, 0, 1, 48, 1],
+    ['segment_2_onednn', 3, 1, 40, 0, 0, 0],
+  ]);
+  const text = formatInspectPlacement({ nodes: [], counts: {}, segments: rows.segments, assumedDims: rows.assumedDims });
+  assert.match(text, /segment_1_webgpu +3 +1 +0 B +1 +48 B +\(1 of unknown shape not counted\)/);
+  assert.match(text, /total +9 +4 +76 B +1 +48 B/);
+});
+
+/** The placement part of the text report. */
+function formatInspectPlacement(p: NonNullable<Parameters<typeof formatInspect>[0]['placement']>): string {
+  return formatInspect({
+    name: 'm', irVersion: 8, producer: '', docString: '', opsets: {}, inputs: [], outputs: [], ops: [['Relu', 1]], nodes: 1,
+    parameters: 0, parameterBytes: 0, flops: 0, flopsSkipped: 0, metadata: {}, placement: p,
+  });
+}
+
+test('inspect --placement --ep webgpu,wasm,js: every MobileNet node on one webgpu segment, input up, probabilities back', async (t) => {
+  const why = await gpuTestSkipReason();
+  if (why) return t.skip(why);
+  const r = await inspectModel('mobilenet_v1', { placement: true, executionProviders: ['webgpu', 'wasm', 'js'] });
+  const p = r.placement!;
+  assert.deepEqual(p.executionProviders, ['webgpu', 'wasm', 'js']);
+  assert.equal(p.counts.webgpu, p.nodes.length);
+  assert.equal(p.segments!.length, 1);
+  // input [1,3,224,224] float32 = 602112 B; probabilities [1,1000] = 4000 B.
+  const s = p.segments![0]!;
+  assert.deepEqual([s.backend, s.nodes, s.uploads, s.uploadBytes, s.readbacks, s.readbackBytes], ['webgpu', p.nodes.length, 1, 602112, 1, 4000]);
+  assert.match(formatInspect(r), /per backend: webgpu \d+ \(--ep webgpu,wasm,js\)/);
+});
+
+const MNIST = join(sharedTestdata(), 'models', 'onnx', 'mnist-8_cntk', 'mnist.onnx');
+
+test('inspect --placement --measure on mnist-8 with webgpu: the static copy estimate equals one measured run', { skip: skipUnless(MNIST) }, async (t) => {
+  const why = await gpuTestSkipReason();
+  if (why) return t.skip(why);
+  const r = await inspectModel(MNIST, { placement: true, measure: true, executionProviders: ['webgpu', 'wasm', 'js'] });
+  const segs = r.placement!.segments!;
+  assert.equal(segs.length, 1);
+  const s = segs[0]!;
+  // Input3 [1,1,28,28] float32 = 3136 B up; Plus214_Output_0 [1,10] = 40 B back.
+  assert.deepEqual([s.uploads, s.uploadBytes, s.readbacks, s.readbackBytes], [1, 3136, 1, 40]);
+  assert.deepEqual(s.measured, { uploads: 1, uploadBytes: 3136, readbacks: 1, readbackBytes: 40 });
+  assert.match(formatInspect(r), /measured +1 +3.14 kB +1 +40 B +\(one run/);
 });

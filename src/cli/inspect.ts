@@ -1,12 +1,13 @@
 /**
  * `optiflow inspect MODEL`: inputs and outputs (dtype and shape), opsets, op histogram, parameter
  * count, a FLOPs estimate and metadata of a model file or built-in zoo model; with `--memory` the
- * arena plan of the intermediates, with `--placement` the backend of every node and why.
+ * arena plan of the intermediates, with `--placement` the backend of every node and why, and per
+ * segment (`onednn`, `webgpu`) its nodes and the bytes copied to and from the device per run.
  * @module
  */
 import type { Command } from 'commander';
 import { importOnnx, isOptiflowError } from '../index.js';
-import type { DType } from '../ir/dtype.js';
+import { ELEMENT_BYTES, measureCopies, segmentCopies, type SegmentReport } from './inspect-segments.js';
 import type { Dim, Graph, Node, ValueInfo } from '../ir/graph.js';
 import { elementwiseInPlace, planArena } from '../runtime/memory-plan.js';
 import { ALL_SCHEMAS } from '../ops/index.js';
@@ -66,11 +67,19 @@ export interface MemoryReport {
   unknown: number;
 }
 
+export { segmentCopies, type SegmentReport } from './inspect-segments.js';
+
 /** `inspect --placement`: the backend of every top-level node and why. */
 export interface PlacementReport {
   nodes: { node: string; opType: string; backend: string; cause: string }[];
   /** Nodes per backend, in the order backends first appear. */
   counts: Record<string, number>;
+  /** Execution providers asked for (`--ep`); absent = the default list. */
+  executionProviders?: string[];
+  /** Segments of segment backends, in run order (empty when none). */
+  segments?: SegmentReport[];
+  /** Symbolic dims taken as 1 in the segment byte counts. */
+  assumedDims?: string[];
   /** Why there is no placement (the model does not load for running). */
   unavailable?: string;
 }
@@ -81,6 +90,13 @@ export interface InspectOptions {
   memory?: boolean;
   /** Report where each node runs. */
   placement?: boolean;
+  /** Backends for the placement (`--ep webgpu,wasm,js`); default the runtime's default list. */
+  executionProviders?: string[];
+  /**
+   * Run the model once (batch 1: the zoo's inputs or seeded random ones) and add each segment's
+   * measured copies to the placement report.
+   */
+  measure?: boolean;
 }
 
 /**
@@ -102,8 +118,14 @@ export async function inspectModel(model: string, options: InspectOptions = {}):
     graph = session.graph;
     await session.release();
     if (options.memory || options.placement) {
-      const optimized = await createSession(src);
-      if (options.placement) placement = placementReport(optimized.placements);
+      const eps = options.executionProviders;
+      const optimized = await createSession(src, eps?.length ? { executionProviders: eps } : {});
+      if (options.placement) {
+        placement = placementReport(optimized.placements);
+        if (eps?.length) placement.executionProviders = [...eps];
+        Object.assign(placement, segmentCopies(optimized.graph, optimized.segments));
+        if (options.measure) await measureCopies(optimized, src.zoo?.inputs(1), placement.segments!);
+      }
       if (options.memory) memory = memoryReport(optimized.graph);
       await optimized.release();
     }
@@ -151,13 +173,6 @@ export async function inspectModel(model: string, options: InspectOptions = {}):
     memory, placement,
   };
 }
-
-/** Bytes per element as the runtime stores each dtype (sub-byte types take a byte); `string` has no fixed size. */
-const ELEMENT_BYTES: Readonly<Record<DType, number | undefined>> = {
-  float32: 4, float16: 2, bfloat16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4,
-  int64: 8, uint64: 8, bool: 1, string: undefined, int4: 1, uint4: 1, int2: 1, uint2: 1, float8e4m3fn: 1,
-  float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1, float8e8m0: 1, float4e2m1: 1, complex64: 8, complex128: 16,
-};
 
 /**
  * Plans the arena of `g`'s top-level intermediates from `g.valueInfo` (symbolic dims taken as 1)
@@ -217,7 +232,21 @@ function formatPlacement(p: PlacementReport, lines: string[]): void {
   const wb = Math.max(7, ...p.nodes.map((x) => x.backend.length));
   lines.push(`  ${'node'.padEnd(wn)}  ${'op'.padEnd(wo)}  ${'backend'.padEnd(wb)}  why`);
   for (const x of p.nodes) lines.push(`  ${x.node.padEnd(wn)}  ${x.opType.padEnd(wo)}  ${x.backend.padEnd(wb)}  ${x.cause}`);
-  lines.push(`  per backend: ${Object.entries(p.counts).map(([b, c]) => `${b} ${c}`).join(', ')}`);
+  lines.push(`  per backend: ${Object.entries(p.counts).map(([b, c]) => `${b} ${c}`).join(', ')}${p.executionProviders ? ` (--ep ${p.executionProviders.join(',')})` : ''}`);
+  if (!p.segments?.length) return;
+  const batch = p.assumedDims?.length ? `symbolic dims ${p.assumedDims.join(', ')} taken as 1` : 'static shapes';
+  lines.push(`segments:   copies between host and device per run (${batch})`);
+  const ws = Math.max(7, ...p.segments.map((s) => s.name.length));
+  lines.push(`  ${'segment'.padEnd(ws)}  ${'nodes'.padStart(5)}  ${'uploads'.padStart(7)}  ${'bytes up'.padStart(10)}  ${'readbacks'.padStart(9)}  ${'bytes back'.padStart(10)}`);
+  const row = (name: string, nodes: number, up: number, upB: number, back: number, backB: number, unknown: number) =>
+    lines.push(`  ${name.padEnd(ws)}  ${String(nodes).padStart(5)}  ${String(up).padStart(7)}  ${bytesText(upB).padStart(10)}  ${String(back).padStart(9)}  ${bytesText(backB).padStart(10)}${unknown ? `  (${unknown} of unknown shape not counted)` : ''}`);
+  for (const s of p.segments) {
+    row(s.name, s.nodes, s.uploads, s.uploadBytes, s.readbacks, s.readbackBytes, s.unknown);
+    const m = s.measured;
+    if (m) lines.push(`  ${'  measured'.padEnd(ws)}  ${''.padStart(5)}  ${String(m.uploads).padStart(7)}  ${bytesText(m.uploadBytes).padStart(10)}  ${String(m.readbacks).padStart(9)}  ${bytesText(m.readbackBytes).padStart(10)}  (one run, the engine's counters)`);
+  }
+  const sum = (f: (s: SegmentReport) => number) => p.segments!.reduce((a, s) => a + f(s), 0);
+  row('total', sum((s) => s.nodes), sum((s) => s.uploads), sum((s) => s.uploadBytes), sum((s) => s.readbacks), sum((s) => s.readbackBytes), sum((s) => s.unknown));
 }
 
 /**
@@ -325,9 +354,14 @@ export function registerInspect(program: Command): void {
     .argument('<model>', 'an .onnx file or a built-in model name (see `optiflow zoo`)')
     .option('--json', 'print the report as JSON')
     .option('--memory', 'plan the intermediates into one arena: peak bytes vs the sum of all intermediates (batch 1)')
-    .option('--placement', 'the backend that runs each node, why the others declined, and nodes per backend')
-    .action(async (model: string, o: { json?: boolean; memory?: boolean; placement?: boolean }) => {
-      const r = await inspectModel(model, { memory: o.memory, placement: o.placement });
+    .option('--placement', 'the backend that runs each node, why the others declined, nodes per backend, and per segment the bytes copied to and from its device per run')
+    .option('--ep <list>', 'execution providers for --placement, in priority order, comma-separated (e.g. webgpu,wasm,js)')
+    .option('--measure', 'with --placement: run the model once (batch 1) and show the bytes each segment really copied')
+    .action(async (model: string, o: { json?: boolean; memory?: boolean; placement?: boolean; ep?: string; measure?: boolean }) => {
+      const executionProviders = o.ep?.split(',').map((x) => x.trim()).filter(Boolean);
+      const r = await inspectModel(model, {
+        memory: o.memory, placement: o.placement || executionProviders !== undefined || o.measure, executionProviders, measure: o.measure,
+      });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatInspect(r));
     });
 }

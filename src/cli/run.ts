@@ -28,6 +28,10 @@ export interface RunOptions {
   threads?: number;
   /** Inter-op threads. */
   interOpThreads?: number;
+  /** Execution providers in priority order (default: the library's defaults). */
+  executionProviders?: string[];
+  /** Precision of segment backends (`onednn`, `webgpu`). */
+  precision?: 'fp32' | 'fp16' | 'bf16';
 }
 
 /** What {@link runModel} produced. */
@@ -97,7 +101,10 @@ export function randomInput(meta: ValueMetadata, rng: Rng, batch = 1): TensorDat
  */
 export async function runModel(model: string, o: RunOptions = {}): Promise<RunResult> {
   const src = resolveModel(model);
-  const session = await createSession(src, { intraOpNumThreads: o.threads, interOpNumThreads: o.interOpThreads });
+  const session = await createSession(src, {
+    intraOpNumThreads: o.threads, interOpNumThreads: o.interOpThreads, precision: o.precision,
+    ...(o.executionProviders ? { executionProviders: o.executionProviders } : {}),
+  });
   const feeds: Record<string, TensorData> = {};
   for (const spec of o.inputs ?? []) {
     const { name, file } = parseInputSpec(spec);
@@ -181,11 +188,15 @@ export function registerRun(program: Command): void {
     .option('--batch <n>', 'size of symbolic (batch) dims of random inputs', '1')
     .option('--threads <n>', 'intra-op threads (default: chosen by the runtime)')
     .option('--inter-op-threads <n>', 'inter-op threads: independent nodes at once (default: chosen by the runtime)')
-    .action(async (model: string, o: { input: string[]; output?: string; seed: string; batch: string; threads?: string; interOpThreads?: string }) => {
+    .option('--ep <list>', 'execution providers in priority order, comma-separated (e.g. onednn,wasm,js)')
+    .option('--precision <p>', 'precision of segment backends (onednn, webgpu): fp32, bf16 or fp16')
+    .action(async (model: string, o: { input: string[]; output?: string; seed: string; batch: string; threads?: string; interOpThreads?: string; ep?: string; precision?: string }) => {
       const r = await runModel(model, {
         inputs: o.input, outputDir: o.output, seed: intOption('--seed', o.seed, 0),
         batch: intOption('--batch', o.batch, 1), threads: o.threads === undefined ? undefined : intOption('--threads', o.threads, 0),
         interOpThreads: o.interOpThreads === undefined ? undefined : intOption('--inter-op-threads', o.interOpThreads, 0),
+        executionProviders: o.ep?.split(',').map((x) => x.trim()).filter(Boolean),
+        precision: o.precision as RunOptions['precision'],
       });
       process.stdout.write(formatRun(r));
     });

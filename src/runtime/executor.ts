@@ -4,7 +4,9 @@
  * runs. Subgraphs (If/Loop/Scan bodies) get plans of their own, cached per graph.
  * @module
  */
-import type { Backend, CompiledNode, CompiledSegment, ResolvedOutput, SubgraphRunner } from '../backends/backend.js';
+import {
+  isGpuBufferValue, type Backend, type CompiledNode, type CompiledSegment, type ResolvedOutput, type SegmentIoStats, type SubgraphRunner,
+} from '../backends/backend.js';
 import { OptiflowError, isOptiflowError } from '../ir/errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { isTensorValue, sizeOf, type RuntimeValue, type TensorData } from '../ir/tensor-data.js';
@@ -12,6 +14,7 @@ import type { InputInfo } from '../ops/schema.js';
 import { resolveAttrs, type AttrSpecs, type OpSchema } from '../ops/schema.js';
 import { placeNodes, type Placement } from '../partition/placement.js';
 import { segmentSchedule, type ScheduleItem } from '../partition/segments.js';
+import { gpuLocations, type ValueLocation } from './gpu-locations.js';
 import { releaseSchedule } from './memory-plan.js';
 
 interface NodeStep {
@@ -33,9 +36,39 @@ interface SegmentStep {
   compiled: CompiledSegment;
   /** The nodes the segment runs. */
   members: readonly Node[];
+  /** Where each output is left. */
+  locations: readonly ValueLocation[];
 }
 
 type Step = NodeStep | SegmentStep;
+
+export type { ValueLocation } from './gpu-locations.js';
+
+/** Options of {@link Plan.create}. */
+export interface PlanOptions {
+  /**
+   * Preferred location of graph outputs by name (default `cpu`). `gpu-buffer` is honoured where a
+   * {@link Backend.gpuResident} segment produces the output; elsewhere outputs stay on the CPU.
+   */
+  readonly outputLocations?: ReadonlyMap<string, ValueLocation>;
+}
+
+/** A compiled segment as the plan reports it. */
+export interface SegmentInfo {
+  /** `segment_<k>_<backend>`, as in the placement causes. */
+  readonly name: string;
+  readonly backend: string;
+  /** Names of the nodes it runs, in run order. */
+  readonly nodes: readonly string[];
+  /** Values it reads from outside (initializers excluded). */
+  readonly inputs: readonly string[];
+  /** Values it produces for readers outside or as graph outputs. */
+  readonly outputs: readonly string[];
+  /** Where each output is left (`gpu-buffer`: stays on the device). */
+  readonly outputLocations: readonly ValueLocation[];
+  /** The engine's copy counters since compilation, when it keeps them (WebGPU). */
+  stats(): SegmentIoStats | undefined;
+}
 
 type Exclusions = Map<Node, Map<Backend, string>>;
 
@@ -48,6 +81,8 @@ export class Plan {
   private readonly subplans = new WeakMap<Graph, Plan>();
   /** Backend that produces each top-level value (for release and export of backend memory). */
   private readonly producers = new Map<string, Backend>();
+  /** The compiled segments, in run order. */
+  readonly segments: readonly SegmentInfo[];
   /**
    * When set, every top-level node's wall time (ms, kernel plus output check) is added here,
    * keyed by op type (`domain::opType` for non-ONNX domains).
@@ -61,6 +96,10 @@ export class Plan {
     this.placements = placements;
     for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
     this.releases = releaseSchedule(this.steps.map((st) => st.node), graph.outputs.map((o) => o.name));
+    this.segments = this.steps.filter((st): st is SegmentStep => st.kind === 'segment').map((st) => ({
+      name: st.node.name, backend: st.backend.name, nodes: st.members.map((n) => n.name), inputs: st.node.inputs,
+      outputs: st.node.outputs, outputLocations: st.locations, stats: () => st.compiled.stats?.(),
+    }));
   }
 
   /**
@@ -72,7 +111,7 @@ export class Plan {
    * @throws OptiflowError `unsupported_op` when no backend supports a node.
    */
   static async create(graph: Graph, backends: readonly Backend[], schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>,
-    opsets: ReadonlyMap<string, number>): Promise<Plan> {
+    opsets: ReadonlyMap<string, number>, options: PlanOptions = {}): Promise<Plan> {
     const exclude: Exclusions = new Map();
     const excluded = (nodes: readonly Node[], b: Backend, why: string): Exclusions => {
       const next: Exclusions = new Map([...exclude].map(([n, m]) => [n, new Map(m)]));
@@ -102,6 +141,7 @@ export class Plan {
         }
       }
       if (demoted) continue;
+      const locationsOf = gpuLocations(graph, items, options.outputLocations);
       const steps: Step[] = [];
       let failure: { item: ScheduleItem & { kind: 'segment' }; error: unknown } | undefined;
       let k = 0;
@@ -109,9 +149,13 @@ export class Plan {
         if (it.kind === 'node') { steps.push(compileNode(graph, it.node, it.backend, schemas, opsets)); continue; }
         const node: Node = { name: `segment_${k++}_${it.backend.name}`, opType: 'Segment', domain: 'optiflow',
           inputs: [...it.inputs], outputs: [...it.outputs], attributes: new Map() };
+        const locations = locationsOf(it);
         try {
-          const compiled = await it.backend.compileSegment!({ graph, nodes: it.nodes, schemas, opsets, inputs: it.inputs, outputs: it.outputs });
-          steps.push({ kind: 'segment', node, backend: it.backend, compiled, members: it.nodes });
+          const compiled = await it.backend.compileSegment!({
+            graph, nodes: it.nodes, schemas, opsets, inputs: it.inputs, outputs: it.outputs,
+            ...(locations.includes('gpu-buffer') ? { outputLocations: locations } : {}),
+          });
+          steps.push({ kind: 'segment', node, backend: it.backend, compiled, members: it.nodes, locations });
         } catch (error) {
           failure = { item: it, error };
           break;
@@ -152,9 +196,10 @@ export class Plan {
   /** Whether `t`'s data is (a view of) the storage of an initializer or of a feed. */
   private sharesStorage(t: TensorData, feeds: ReadonlyMap<string, RuntimeValue>): boolean {
     const buf = (x: TensorData): unknown => (Array.isArray(x.data) ? x.data : (x.data as ArrayBufferView).buffer);
+    if (isGpuBufferValue(t)) return false;
     const mine = buf(t);
     for (const i of this.graph.initializers.values()) if (buf(i) === mine) return true;
-    for (const f of feeds.values()) if (isTensorValue(f) && buf(f) === mine) return true;
+    for (const f of feeds.values()) if (isTensorValue(f) && !isGpuBufferValue(f) && buf(f) === mine) return true;
     return false;
   }
 
@@ -181,6 +226,16 @@ export class Plan {
       if (!c) { c = owner.exportValue(v!); crossed.set(name, c); }
       return c;
     };
+    // GPU-resident values read by a step that is not a GPU-resident segment: one download per run.
+    const downloads = new Map<string, Promise<TensorData>>();
+    const downloadFor = (name: string, t: TensorData & { download(): Promise<TensorData['data']> }): Promise<TensorData> => {
+      let d = downloads.get(name);
+      if (!d) {
+        d = t.download().then((data) => ({ type: t.type, dims: [...t.dims], data }));
+        downloads.set(name, d);
+      }
+      return d;
+    };
     const scope: ReadonlyMap<string, RuntimeValue> = {
       get: (k: string) => lookupFor(k, undefined), has: (k: string) => lookup(k) !== undefined,
     } as ReadonlyMap<string, RuntimeValue>;
@@ -203,6 +258,12 @@ export class Plan {
           if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
           return t;
         });
+        if (!(st.kind === 'segment' && st.backend.gpuResident)) {
+          for (let k = 0; k < inputs.length; k++) {
+            const t = inputs[k];
+            if (t && isGpuBufferValue(t)) inputs[k] = await downloadFor(n.inputs[k]!, t);
+          }
+        }
         try {
           let outs: readonly (ResolvedOutput | undefined)[];
           const t0 = this.profile ? performance.now() : 0;
@@ -236,7 +297,7 @@ export class Plan {
               checkOutput(n, k, t, outs[k]);
             });
           } catch (e) {
-            for (const t of res) if (t) st.backend.release?.(t);
+            for (const t of res) if (t) { st.backend.release?.(t); if (isGpuBufferValue(t)) t.dispose(); }
             throw e;
           }
           n.outputs.forEach((o, k) => { if (o) env.set(o, res[k]!); });
@@ -251,13 +312,18 @@ export class Plan {
           const v = env.get(name);
           env.delete(name);
           crossed.delete(name);
+          downloads.delete(name);
           const b = this.producers.get(name);
           if (v && b?.release) b.release(v);
+          if (v && isGpuBufferValue(v)) v.dispose();
         }
       }
     } catch (e) {
       // Hand backend-owned memory back before reporting the failure.
-      for (const [name, v] of env) this.producers.get(name)?.release?.(v);
+      for (const [name, v] of env) {
+        this.producers.get(name)?.release?.(v);
+        if (isGpuBufferValue(v)) v.dispose();
+      }
       throw e;
     } finally {
       if (top) for (const b of this.backends) b.endRun?.();
@@ -327,6 +393,7 @@ export function checkOutput(n: Node, k: number, v: RuntimeValue, expect: Resolve
     return;
   }
   const t: TensorData = v;
+  const gpu = isGpuBufferValue(t);
   if (expect && t.type !== expect.dtype) {
     throw new OptiflowError('runtime_error', `kernel returned dtype ${t.type}, schema inferred ${expect.dtype}`, where);
   }
@@ -334,7 +401,7 @@ export function checkOutput(n: Node, k: number, v: RuntimeValue, expect: Resolve
     throw new OptiflowError('runtime_error', `kernel returned dims [${t.dims.join(',')}], schema inferred [${expect.shape.join(',')}]`, where);
   }
   const n2 = sizeOf(t.dims) * (t.type.startsWith('complex') ? 2 : 1);
-  if (t.data.length !== n2) {
+  if (!gpu && t.data.length !== n2) {
     throw new OptiflowError('runtime_error', `kernel returned ${t.data.length} elements for dims [${t.dims.join(',')}]`, where);
   }
 }

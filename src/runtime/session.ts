@@ -3,13 +3,13 @@
  * input/output names and metadata, `await run(feeds, fetches?)`.
  * @module
  */
-import type { Backend, BackendFactory } from '../backends/backend.js';
+import { isGpuBufferValue, type Backend, type BackendFactory } from '../backends/backend.js';
 import type { DType } from '../ir/dtype.js';
 import { OptiflowError } from '../ir/errors.js';
 import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
 import { isTensorValue, type RuntimeValue, type TensorData } from '../ir/tensor-data.js';
 import type { Placement } from '../partition/placement.js';
-import { Plan } from './executor.js';
+import { Plan, type SegmentInfo, type ValueLocation } from './executor.js';
 import { Tensor } from './tensor.js';
 import { loadGraph, optimizeLoaded, startBackends } from './prepare.js';
 
@@ -41,6 +41,17 @@ export interface SessionOptions {
    * run on the next backends instead; TF-TRT's `minimum_segment_size`. Default: the backend's (3).
    */
   minSegmentSize?: number;
+  /**
+   * onnxruntime-web's `preferredOutputLocation`: where outputs are returned, for all outputs or
+   * per output name. `gpu-buffer` leaves an output produced by a GPU segment (`webgpu`) in its GPU
+   * buffer: the returned tensor has `location: 'gpu-buffer'` and `await tensor.getData()` reads
+   * it (call `tensor.dispose()` when done; release the session after the tensors, whose buffers
+   * belong to its device). Outputs produced on the CPU are returned on the CPU whatever is asked;
+   * with `precision: 'fp16'` a float32 output is stored in its buffer as float16 (`getData()`
+   * converts). Values passed between two GPU segments stay on the GPU whatever this says. Default
+   * `cpu`.
+   */
+  preferredOutputLocation?: ValueLocation | Readonly<Record<string, ValueLocation>>;
   /** onnxruntime's `logSeverityLevel`, accepted for compatibility (0..4). */
   logSeverityLevel?: number;
 }
@@ -111,12 +122,13 @@ export class InferenceSession {
     }
     const loaded = await loadGraph(model);
     const { graph, source } = loaded;
+    const locations = outputLocations(options.preferredOutputLocation, graph, source);
     const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories,
       { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0, precision: options.precision, minSegmentSize: options.minSegmentSize });
     let plan: Plan;
     try {
       const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);
-      plan = await Plan.create(graph, backends, schemas, graph.opsets);
+      plan = await Plan.create(graph, backends, schemas, graph.opsets, { outputLocations: locations });
     } catch (e) {
       for (const b of backends) await b.dispose?.();
       throw e instanceof OptiflowError ? e.within(source) : e;
@@ -140,6 +152,18 @@ export class InferenceSession {
 
   /** Where each node runs and why. */
   get placements(): readonly Placement[] { return this.plan.placements; }
+
+  /**
+   * The segments compiled by segment backends (`onednn`, `webgpu`), in run order: nodes, inputs,
+   * outputs, where outputs are left, and the copy counters of engines that keep them.
+   */
+  get segments(): readonly SegmentInfo[] { return this.plan.segments; }
+
+  /**
+   * The `GPUDevice` of the first GPU-resident backend (`webgpu`), on which GPU buffers given as
+   * inputs (`Tensor.fromGpuBuffer`) must be created; `undefined` without one.
+   */
+  get gpuDevice(): unknown { return this.backends.find((b) => b.gpuResident)?.gpuDevice; }
 
   /**
    * Runs the model.
@@ -200,6 +224,8 @@ export class InferenceSession {
     }
     const res: Record<string, Tensor | Tensor[] | null> = {};
     for (const f of wanted) res[f] = fromRuntime(out.get(f)!);
+    // GPU-resident outputs nobody asked for go back to their pool.
+    for (const [k, v] of out) if (!wanted.includes(k) && isGpuBufferValue(v)) v.dispose();
     return res;
   }
 
@@ -260,7 +286,7 @@ function fromRuntime(v: RuntimeValue): Tensor | Tensor[] | null {
 
 function checkFeed(v: ValueInfo, t: TensorData, source: string): void {
   const where = [source, `input ${v.name}`];
-  if (!t.dims || !t.data || !t.type) throw new OptiflowError('invalid_argument', 'feed is not a Tensor (needs type, data, dims)', where);
+  if (!t.dims || !t.type || (!isGpuBufferValue(t) && !t.data)) throw new OptiflowError('invalid_argument', 'feed is not a Tensor (needs type, data, dims)', where);
   if (v.dtype && t.type !== v.dtype) {
     throw new OptiflowError('dtype_mismatch', `expected dtype ${v.dtype}, got ${t.type}`, where);
   }
@@ -273,4 +299,30 @@ function checkFeed(v: ValueInfo, t: TensorData, source: string): void {
       throw new OptiflowError('shape_mismatch', `dim ${i} must be ${d} (expected [${v.shape!.join(',')}]), got [${t.dims.join(',')}]`, where);
     }
   });
+}
+
+/**
+ * The preferred location of each graph output from the session option.
+ * @throws OptiflowError `invalid_argument` for an unknown location or output name
+ */
+function outputLocations(opt: SessionOptions['preferredOutputLocation'], graph: Graph, source: string): Map<string, ValueLocation> {
+  const out = new Map<string, ValueLocation>();
+  if (opt === undefined) return out;
+  const check = (v: unknown, what: string): ValueLocation => {
+    if (v !== 'cpu' && v !== 'gpu-buffer') {
+      throw new OptiflowError('invalid_argument', `preferredOutputLocation${what} must be 'cpu' or 'gpu-buffer', got '${String(v)}'`, [source]);
+    }
+    return v;
+  };
+  if (typeof opt === 'string') {
+    const loc = check(opt, '');
+    for (const o of graph.outputs) out.set(o.name, loc);
+    return out;
+  }
+  const names = graph.outputs.map((o) => o.name);
+  for (const [k, v] of Object.entries(opt)) {
+    if (!names.includes(k)) throw new OptiflowError('invalid_argument', `preferredOutputLocation names '${k}', not an output; outputs are ${names.join(', ')}`, [source]);
+    out.set(k, check(v, `['${k}']`));
+  }
+  return out;
 }

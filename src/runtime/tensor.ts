@@ -1,7 +1,9 @@
 /**
- * The public `Tensor`, shaped like onnxruntime-web's: `type`, `data`, `dims`, `size`.
+ * The public `Tensor`, shaped like onnxruntime-web's: `type`, `data`, `dims`, `size`, and for
+ * GPU-resident tensors `location`, `gpuBuffer`, `getData()`, `dispose()` (`Tensor.fromGpuBuffer`).
  * @module
  */
+import type { GpuBufferValue } from '../backends/backend.js';
 import type { DType, TensorStorage } from '../ir/dtype.js';
 import { OptiflowError } from '../ir/errors.js';
 import { sizeOf, type TensorData } from '../ir/tensor-data.js';
@@ -9,18 +11,43 @@ import { sizeOf, type TensorData } from '../ir/tensor-data.js';
 /** A typed array or string array accepted as tensor data. */
 export type TensorDataInput = TensorStorage | readonly number[] | readonly boolean[];
 
+/** Where a tensor's data is (onnxruntime-web's `Tensor.DataLocation`, the subset optiflow uses). */
+export type TensorLocation = 'cpu' | 'gpu-buffer';
+
+/** Options of {@link Tensor.fromGpuBuffer} (onnxruntime-web's `GpuBufferConstructorParameters`). */
+export interface GpuBufferTensorOptions {
+  /** Element type of the buffer's contents: float32, float16, int32 or uint32 (densely packed). */
+  readonly dataType: DType;
+  /** Dimensions. */
+  readonly dims: readonly number[];
+  /** Copies the buffer's contents to the CPU (needed by `getData()` and by CPU readers). */
+  readonly download?: () => Promise<TensorStorage>;
+  /** Frees the buffer (`dispose()` calls it once). */
+  readonly dispose?: () => void;
+  /** The `GPUDevice` that owns the buffer, when known (a backend then binds it only on that device). */
+  readonly device?: unknown;
+}
+
 /**
  * A dense tensor: `dims` (row-major, outermost first) and storage `data` whose element type is
  * `type` (see {@link DType} for the storage of each type: `int64` is a `BigInt64Array`, `bool` a
  * `Uint8Array`, `float16` raw bits in a `Uint16Array`, `string` a `string[]`).
+ *
+ * A tensor made by {@link Tensor.fromGpuBuffer} (or returned by a session with
+ * `preferredOutputLocation: 'gpu-buffer'`) has `location` `gpu-buffer`: its `data` throws until
+ * `await getData()` has downloaded it.
  */
 export class Tensor implements TensorData {
   /** Element type. */
   readonly type: DType;
-  /** Storage, row-major. */
-  readonly data: TensorStorage;
   /** Dimensions. */
   readonly dims: readonly number[];
+  /**
+   * Storage, row-major (an own enumerable property, so that `{ ...tensor }` keeps it). For a GPU
+   * tensor, reading it throws OptiflowError `invalid_argument` until `await getData()`; also after
+   * `dispose()`.
+   */
+  declare readonly data: TensorStorage;
 
   /**
    * `new Tensor(type, data, dims?)` or `new Tensor(data, dims?)` (type inferred from the array:
@@ -41,25 +68,136 @@ export class Tensor implements TensorData {
     if (data === undefined || data === null) throw new OptiflowError('invalid_argument', 'Tensor data is missing');
     const storage = toStorage(type, data);
     const shape = dims ? [...dims] : [storage.length / (type.startsWith('complex') ? 2 : 1)];
-    for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new OptiflowError('invalid_argument', `Tensor dims [${shape.join(',')}] must be non-negative integers`);
-    }
+    checkDims(shape);
     const n = sizeOf(shape) * (type.startsWith('complex') ? 2 : 1);
     if (storage.length !== n) {
       throw new OptiflowError('invalid_argument', `Tensor data has ${storage.length} elements; dims [${shape.join(',')}] need ${n}`);
     }
     this.type = type;
-    this.data = storage;
     this.dims = Object.freeze(shape);
+    setData(this, storage);
   }
 
   /** Number of elements. */
   get size(): number { return sizeOf(this.dims); }
 
+  /** Where the data is: `cpu`, or `gpu-buffer` until {@link Tensor.getData} downloads it. */
+  get location(): TensorLocation { return GPU.get(this)?.location ?? 'cpu'; }
+
+  /**
+   * The `GPUBuffer` holding the data.
+   * @throws OptiflowError `invalid_argument` for tensors not created from a GPU buffer, or disposed
+   */
+  get gpuBuffer(): unknown {
+    const g = GPU.get(this);
+    if (!g || g.disposed) throw new OptiflowError('invalid_argument', 'the tensor data is not in a GPU buffer');
+    return g.buffer;
+  }
+
+  /** The `GPUDevice` owning {@link Tensor.gpuBuffer}, when known. */
+  get gpuDevice(): unknown { return GPU.get(this)?.device; }
+
+  /**
+   * Wraps a `GPUBuffer` (no copy): onnxruntime-web's `Tensor.fromGpuBuffer`. The buffer needs
+   * `STORAGE` usage to be bound by a WebGPU segment, and `COPY_SRC` for a download.
+   * @throws OptiflowError `invalid_argument` for a missing buffer or bad dims
+   */
+  static fromGpuBuffer(buffer: unknown, options: GpuBufferTensorOptions): Tensor {
+    if (!buffer || typeof buffer !== 'object') throw new OptiflowError('invalid_argument', 'Tensor.fromGpuBuffer needs a GPUBuffer');
+    const dims = [...(options?.dims ?? [])];
+    checkDims(dims);
+    const t = Object.create(Tensor.prototype) as { -readonly [K in keyof Tensor]: Tensor[K] };
+    t.type = options.dataType;
+    t.dims = Object.freeze(dims);
+    GPU.set(t as Tensor, { buffer, device: options.device, download: options.download, dispose: options.dispose, location: 'gpu-buffer', downloading: false, disposed: false });
+    setData(t as Tensor, undefined, 'the tensor data is in a GPU buffer; use await tensor.getData() to download it');
+    return t as Tensor;
+  }
+
+  /**
+   * The data, downloading it first for a GPU tensor (after which `location` is `cpu` and `data`
+   * readable; the GPU buffer stays valid unless `releaseData`).
+   * @param releaseData dispose the GPU buffer after the download
+   * @throws OptiflowError `invalid_argument` when a GPU tensor has no downloader, is already being
+   *   downloaded, or was disposed
+   */
+  async getData(releaseData = false): Promise<TensorStorage> {
+    const g = GPU.get(this);
+    if (!g || g.location === 'cpu') return this.data;
+    if (g.downloading) throw new OptiflowError('invalid_argument', 'the tensor is already being downloaded');
+    g.downloading = true;
+    try {
+      const data = await this.download();
+      setData(this, data);
+      g.location = 'cpu';
+      if (releaseData) releaseGpu(g);
+      return data;
+    } finally {
+      g.downloading = false;
+    }
+  }
+
+  /**
+   * Copies a GPU tensor's data to the CPU without changing the tensor (the data itself for CPU
+   * tensors).
+   * @throws OptiflowError `invalid_argument` without a download function, or after dispose
+   */
+  async download(): Promise<TensorStorage> {
+    const g = GPU.get(this);
+    if (!g || g.location === 'cpu') return this.data;
+    if (g.disposed) throw new OptiflowError('invalid_argument', 'the tensor was disposed');
+    if (!g.download) throw new OptiflowError('invalid_argument', 'the GPU tensor was created without a download function');
+    return toStorage(this.type, await g.download());
+  }
+
+  /** Frees the data: the GPU buffer's `dispose` (once) for GPU tensors; `data` throws afterwards. */
+  dispose(): void {
+    const g = GPU.get(this);
+    if (g) releaseGpu(g);
+    setData(this, undefined, 'the tensor was disposed');
+  }
+
   /** Wraps a tensor record (no copy). */
   static from(t: TensorData): Tensor {
     return t instanceof Tensor ? t : new Tensor(t.type, t.data, t.dims);
   }
+}
+
+/** The GPU side of tensors made by {@link Tensor.fromGpuBuffer}. */
+interface GpuState {
+  readonly buffer: unknown;
+  readonly device?: unknown;
+  readonly download?: () => Promise<TensorStorage>;
+  readonly dispose?: () => void;
+  location: TensorLocation;
+  downloading: boolean;
+  disposed: boolean;
+}
+
+const GPU = new WeakMap<Tensor, GpuState>();
+
+function releaseGpu(g: GpuState): void {
+  if (g.disposed) return;
+  g.disposed = true;
+  g.dispose?.();
+}
+
+/** Defines `data` as an own enumerable property: the storage, or a getter throwing `why`. */
+function setData(t: Tensor, storage: TensorStorage | undefined, why = ''): void {
+  Object.defineProperty(t, 'data', storage !== undefined
+    ? { value: storage, enumerable: true, configurable: true, writable: false }
+    : { get: () => { throw new OptiflowError('invalid_argument', why); }, enumerable: true, configurable: true });
+}
+
+function checkDims(shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new OptiflowError('invalid_argument', `Tensor dims [${shape.join(',')}] must be non-negative integers`);
+  }
+}
+
+/** `t` as a {@link GpuBufferValue} when its data is still in a GPU buffer. */
+export function asGpuBufferValue(t: Tensor): GpuBufferValue | undefined {
+  return t.location === 'gpu-buffer' ? (t as unknown as GpuBufferValue) : undefined;
 }
 
 function inferType(d: TensorStorage): DType {

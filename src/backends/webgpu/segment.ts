@@ -275,6 +275,7 @@ class SegmentRunner implements GpuSegment {
           [`segment of ${this.steps.length} nodes`]);
       });
       const err = errs.find((e) => e);
+      if (err) for (const t of out) if (isGpuBufferValue(t)) t.dispose();
       if (err) throw new OptiflowError('runtime_error', `webgpu: ${err.message}`, [`segment of ${this.steps.length} nodes`]);
       this.counters.runs++;
       this.counters.readbacks += out.length - leave.size;
