@@ -47,6 +47,11 @@ void Builder::conv(const OpS &op) {
     dil[i] = op.dilations[i] - 1;
   }
   md_t srcAny(sd, cdt_, tag::any), wAny(wdn, cdt_, tag::any), dstAny(dd, actDt(op.dst), tag::any);
+  if (op.blocked) {  // channels in blocks of 16 (nCw16c / nChw16c / nCdhw16c) where they divide
+    const tag b16 = r == 3 ? tag::aBc16b : r == 4 ? tag::aBcd16b : tag::aBcde16b;
+    if (sd[1] % 16 == 0) srcAny = md_t(sd, cdt_, b16);
+    if (dd[1] % 16 == 0) dstAny = md_t(dd, actDt(op.dst), b16);
+  }
   md_t biasMd({wd[0]}, dt::f32, tag::a);
   PostOpPlan pp = planPostOps(op.postOps, dd, {}, nullptr);
   using CF = dnnl::convolution_forward;
@@ -56,6 +61,18 @@ void Builder::conv(const OpS &op) {
                    : CF::desc(pk::forward_inference, dnnl::algorithm::convolution_direct, srcAny, wAny, dstAny,
                               op.strides, dil, op.padsBegin, op.padsEnd);
   CF::primitive_desc pd(d, attrWith(&pp), e_.eng_);
+  if (op.winograd) {  // Winograd where oneDNN implements it for this shape and CPU, else direct
+    try {
+      using A = dnnl::algorithm;
+      CF::desc dw = op.bias.present
+                        ? CF::desc(pk::forward_inference, A::convolution_winograd, srcAny, wAny, biasMd, dstAny, op.strides, dil,
+                                   op.padsBegin, op.padsEnd)
+                        : CF::desc(pk::forward_inference, A::convolution_winograd, srcAny, wAny, dstAny, op.strides, dil,
+                                   op.padsBegin, op.padsEnd);
+      pd = CF::primitive_desc(dw, attrWith(&pp), e_.eng_);
+    } catch (const dnnl::error &) {
+    }
+  }
   std::vector<std::pair<int, Ref>> args;
   args.push_back({DNNL_ARG_SRC, getAs(op.src, pd.src_desc())});
   args.push_back({DNNL_ARG_WEIGHTS, constAs(op.weights, wdn, pd.weights_desc(), "weights")});
@@ -101,6 +118,24 @@ void Builder::matmul(const OpS &op) {
   auto squash = [&](const Dims &d) { return flat ? Dims{d[r - 2] == 1 && d != dd ? 1 : rows, d[r - 1]} : d; };
   Dims a2 = flat ? Dims{rows, K} : ad, d2 = flat ? Dims{rows, N} : dd;
   md_t aMd = plainMd(a2, cdt_), dMd = plainMd(d2, dt::f32);
+  // dst read only by a transpose: write it with strides that make the transposed view plain
+  // (attention's [B,H,S,D] -> [B,S,H,D] then costs no copy).
+  int tr = -1;
+  if (!flat && readers_[op.dst] == 1 && lastUse_[op.dst] > opIndex_) {
+    const OpS &next = spec_.ops[lastUse_[op.dst]];
+    if (next.kind == "transpose" && next.src == op.dst && next.perm.size() == r) tr = lastUse_[op.dst];
+  }
+  if (tr >= 0) {
+    const Dims &perm = spec_.ops[tr].perm;
+    Dims pd(r), st(r);
+    for (size_t i = 0; i < r; ++i) pd[i] = dd[perm[i]];
+    Dims rm = rowMajorStrides(pd);
+    for (size_t i = 0; i < r; ++i) st[perm[i]] = rm[i];
+    dMd = md_t(dd, dt::f32, st);
+  }
+  // A transposed tensor (a strided view, see transpose()) feeds a batched matmul directly.
+  const bool aView = !flat && ad0.size() == r && stridedF32(op.a);
+  if (aView) aMd = cur(op.a).md;
   md_t bMd;
   Dims bView = flat ? Dims{K, N} : bd;
   if (bConst) {
@@ -115,6 +150,7 @@ void Builder::matmul(const OpS &op) {
     }
     if (flat) st = Dims{st[r - 2], st[r - 1]};
     bMd = md_t(bView, cdt_, st);
+    if (!flat && !op.bTransposed && bd0.size() == r && stridedF32(op.b)) bMd = cur(op.b).md;
   }
   Dims biasDims(flat ? 2 : r, 1);
   biasDims.back() = N;
@@ -123,20 +159,26 @@ void Builder::matmul(const OpS &op) {
   dnnl::matmul::desc d = op.bias.present ? dnnl::matmul::desc(aMd, bMd, biasMd, dMd) : dnnl::matmul::desc(aMd, bMd, dMd);
   dnnl::matmul::primitive_desc pd(d, attrWith(&pp), e_.eng_);
   std::vector<std::pair<int, Ref>> args;
-  Ref a = getAs(op.a, plainOf(op.a, cdt_));
+  Ref a = aView ? cur(op.a) : getAs(op.a, plainOf(op.a, cdt_));
   args.push_back({DNNL_ARG_SRC, Ref{a.slot, aMd, {}}});
   if (bConst) {
     args.push_back({DNNL_ARG_WEIGHTS, constAs(op.bC, bView, pd.weights_desc(), "b")});
   } else {
-    Ref b = getAs(op.b, plainOf(op.b, cdt_));
+    Ref b = bMd == cur(op.b).md ? cur(op.b) : getAs(op.b, plainOf(op.b, cdt_));
     args.push_back({DNNL_ARG_WEIGHTS, Ref{b.slot, bMd, {}}});
   }
   if (op.bias.present) args.push_back({DNNL_ARG_BIAS, constAs(op.bias, biasDims, biasMd, "bias")});
-  Ref dst = produceWithSum(op.dst, plainOf(op.dst, dt::f32), pp);
+  Ref dst = produceWithSum(op.dst, tr >= 0 ? dMd : plainOf(op.dst, dt::f32), pp);
   args.push_back({DNNL_ARG_DST, Ref{dst.slot, dMd, {}}});
   for (auto &b : pp.binds) args.push_back(b);
   addStep(dnnl::matmul(pd), pd.scratchpad_desc(), std::move(args));
   applySeparately(op.dst, pp.rest);
+}
+
+bool Builder::stridedF32(int t) const {
+  if (cdt_ != dt::f32 || !ts_[t].ready || ts_[t].md.data_type() != dt::f32) return false;
+  const dnnl_memory_desc_t &d = ts_[t].md.data;
+  return d.format_kind == dnnl_blocked && d.format_desc.blocking.inner_nblks == 0;
 }
 
 void Builder::pool(const OpS &op) {
@@ -303,10 +345,19 @@ void Builder::transpose(const OpS &op) {
     if (dd[i] != sd[p]) fail("dst dims " + str(dd) + " are not src dims permuted by " + str(op.perm));
   }
   if (tensorDt(op.src) != tensorDt(op.dst)) fail("src and dst dtypes differ");
-  Ref s = getAs(op.src, plainOf(op.src));
+  // Permute src's current strides (plain, or a strided layout a matmul chose for this transpose).
+  Ref s = stridedF32(op.src) && !sd.empty() ? cur(op.src) : getAs(op.src, plainOf(op.src));
   Dims st = rowMajorStrides(sd), vst(r);
+  if (!sd.empty()) st.assign(s.md.data.format_desc.blocking.strides, s.md.data.format_desc.blocking.strides + r);
   for (size_t i = 0; i < r; ++i) vst[i] = st[op.perm[i]];
   Ref view{s.slot, md_t(dd.empty() ? Dims{1} : dd, tensorDt(op.src), dd.empty() ? Dims{1} : vst), {}};
+  if (ts_[op.dst].ready) fail("tensor " + std::to_string(op.dst) + " is written twice");
+  // dst is a view of src's bytes with permuted strides: a matmul reads it as is (no copy);
+  // any other reader gets a reorder into plain layout when it first needs one (getAs).
+  if (!dd.empty()) {
+    ts_[op.dst] = TState{true, s.slot, view.md};
+    return;
+  }
   addReorder(view, produce(op.dst, plainOf(op.dst)));
 }
 

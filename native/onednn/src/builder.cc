@@ -290,10 +290,13 @@ void Builder::build() {
     ts_[t] = TState{true, static_cast<int>(i), plainOf(t)};
   }
   lastUse_.assign(spec_.tensors.size(), -1);
+  readers_.assign(spec_.tensors.size(), 0);
   for (size_t i = 0; i < spec_.ops.size(); ++i) {
     const OpS &op = spec_.ops[i];
     auto use = [&](int t) {
-      if (t >= 0 && t < static_cast<int>(lastUse_.size())) lastUse_[t] = static_cast<int>(i);
+      if (t < 0 || t >= static_cast<int>(lastUse_.size())) return;
+      if (lastUse_[t] != static_cast<int>(i)) ++readers_[t];
+      lastUse_[t] = static_cast<int>(i);
     };
     use(op.src);
     use(op.a);
@@ -301,7 +304,10 @@ void Builder::build() {
     for (int t : op.srcs) use(t);
     for (const PostOpS &p : op.postOps) use(p.tensor);
   }
-  for (int t : spec_.outputs) lastUse_[t] = 0x7fffffff;
+  for (int t : spec_.outputs) {
+    lastUse_[t] = 0x7fffffff;
+    readers_[t] += 2;  // an output is read outside the engine
+  }
   for (size_t i = 0; i < spec_.ops.size(); ++i) {
     const OpS &op = spec_.ops[i];
     opIndex_ = static_cast<int>(i);

@@ -79,6 +79,7 @@ class Builder {
   md_t plainOf(int t, dt type) const { return plainMd(dims(t), type); }
   md_t plainOf(int t) const { return plainOf(t, tensorDt(t)); }
   void checkTensor(int t, const char *field) const;
+  bool stridedF32(int t) const;  // t's current layout is f32 without channel blocks (plain or permuted strides)
   int newSlot(size_t bytes);
   Ref cur(int t);
   Ref getAs(int t, const md_t &want);
@@ -105,6 +106,7 @@ class Builder {
   std::vector<bool> outClaimed_;
   std::vector<std::vector<std::pair<int, Ref>>> pending_;  // per step: args, bound to memory at the end
   std::vector<int> lastUse_;  // per tensor: last op index reading it (INT_MAX for outputs)
+  std::vector<int> readers_;  // per tensor: number of ops reading it (outputs count extra)
   size_t scratchBytes_ = 0;
   int opIndex_ = -1;
   std::string opKind_;

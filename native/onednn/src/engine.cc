@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <thread>
 
 #include "builder.h"
 
@@ -20,6 +25,89 @@ struct ThreadsGuard {
   int prev;
   explicit ThreadsGuard(int n) : prev(omp_get_max_threads()) { omp_set_num_threads(n); }
   ~ThreadsGuard() { omp_set_num_threads(prev); }
+};
+// Long-lived native threads that run all OpenMP work (engine builds and runs). libgomp keeps one
+// thread team per master thread and, once it manages more threads than there are CPUs, idle team
+// threads stop spinning and sleep (a futex wake per parallel region: tens of microseconds per
+// primitive). Running every engine on the same master keeps one team, whose threads wait between
+// the primitives of a run as GOMP_SPINCOUNT / OMP_WAIT_POLICY say (the TypeScript loader defaults
+// to a short spin: see DEFAULT_GOMP_SPINCOUNT in native.ts). A task goes to the first idle
+// executor, so concurrent runs (several sessions, inter-op) still run in parallel on further
+// executors (at most kMaxExecutors).
+class Executors {
+ public:
+  static Executors &get() {
+    static Executors *p = new Executors();  // never destroyed: threads outlive static destructors
+    return *p;
+  }
+  // Runs f on an executor thread; blocks the caller until it finished; rethrows its exception.
+  void run(const std::function<void()> &f) {
+    Task t{&f};
+    Slot *slot = pick();
+    {
+      std::lock_guard<std::mutex> lk(slot->mu);
+      slot->queue.push_back(&t);
+    }
+    slot->cv.notify_one();
+    std::unique_lock<std::mutex> lk(t.mu);
+    t.cv.wait(lk, [&] { return t.done; });
+    if (t.error) std::rethrow_exception(t.error);
+  }
+
+ private:
+  static constexpr size_t kMaxExecutors = 4;
+  struct Task {
+    const std::function<void()> *f;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::exception_ptr error;
+  };
+  struct Slot {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Task *> queue;
+    std::atomic<int> pending{0};  // queued or running tasks
+  };
+  std::mutex mu_;
+  std::vector<Slot *> slots_;
+
+  Slot *pick() {
+    std::lock_guard<std::mutex> lk(mu_);
+    Slot *best = nullptr;
+    for (Slot *s : slots_) {
+      if (s->pending.load() == 0) { best = s; break; }
+      if (best == nullptr || s->pending.load() < best->pending.load()) best = s;
+    }
+    if ((best == nullptr || best->pending.load() > 0) && slots_.size() < kMaxExecutors) {
+      best = new Slot();
+      slots_.push_back(best);
+      std::thread(loop, best).detach();
+    }
+    ++best->pending;
+    return best;
+  }
+
+  static void loop(Slot *s) {
+    for (;;) {
+      Task *t;
+      {
+        std::unique_lock<std::mutex> lk(s->mu);
+        s->cv.wait(lk, [&] { return !s->queue.empty(); });
+        t = s->queue.front();
+        s->queue.pop_front();
+      }
+      try {
+        (*t->f)();
+      } catch (...) {
+        t->error = std::current_exception();
+      }
+      --s->pending;
+      std::lock_guard<std::mutex> lk(t->mu);  // notify under the lock: the waiter owns *t and may return at once
+      t->done = true;
+      t->cv.notify_one();
+    }
+  }
 };
 }  // namespace
 
@@ -82,14 +170,16 @@ void Builder::assignBuffers(const std::vector<std::vector<std::pair<int, Ref>>> 
 std::shared_ptr<Engine> buildEngine(const SpecS &spec) {
   auto e = std::make_shared<Engine>();
   e->threads_ = spec.threads > 0 ? spec.threads : defaultThreads();
-  ThreadsGuard g(e->threads_);  // jit kernels are tuned for the thread count they run with
-  try {
-    e->eng_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
-    Builder b(spec, *e);
-    b.build();
-  } catch (const dnnl::error &err) {
-    throw SpecError(std::string("oneDNN: ") + err.what());
-  }
+  Executors::get().run([&] {
+    ThreadsGuard g(e->threads_);  // jit kernels are tuned for the thread count they run with
+    try {
+      e->eng_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+      Builder b(spec, *e);
+      b.build();
+    } catch (const dnnl::error &err) {
+      throw SpecError(std::string("oneDNN: ") + err.what());
+    }
+  });
   return e;
 }
 
@@ -107,17 +197,19 @@ Engine::~Engine() {
 
 void Engine::execute(const std::vector<void *> &inputs, const std::vector<void *> &outputs) {
   std::lock_guard<std::mutex> lk(mu_);
-  omp_set_num_threads(threads_);
-  for (EdgeMem &m : edges_) m.mem.set_data_handle(m.output ? outputs[m.index] : inputs[m.index]);
-  dnnl::stream s(eng_);
-  for (Step &st : steps_) {
-    try {
-      st.prim.execute(s, st.args);
-    } catch (const dnnl::error &err) {
-      throw SpecError(st.label + ": oneDNN execution failed: " + err.what());
+  Executors::get().run([&] {
+    omp_set_num_threads(threads_);
+    for (EdgeMem &m : edges_) m.mem.set_data_handle(m.output ? outputs[m.index] : inputs[m.index]);
+    dnnl::stream s(eng_);
+    for (Step &st : steps_) {
+      try {
+        st.prim.execute(s, st.args);
+      } catch (const dnnl::error &err) {
+        throw SpecError(st.label + ": oneDNN execution failed: " + err.what());
+      }
     }
-  }
-  s.wait();
+    s.wait();
+  });
 }
 
 }  // namespace optiflow

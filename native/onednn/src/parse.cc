@@ -137,6 +137,18 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
     op.padsEnd = ints("padsEnd");
     op.dilations = ints("dilations");
     op.groups = asInt(field(o, "groups"), p + ".groups");
+    Napi::Value alg = field(o, "algorithm");
+    if (!alg.IsUndefined()) {
+      std::string a = asString(alg, p + ".algorithm");
+      if (a != "direct" && a != "winograd") throw SpecError(p + ".algorithm: expected 'direct' or 'winograd', got '" + a + "'");
+      op.winograd = a == "winograd";
+    }
+    Napi::Value lay = field(o, "layout");
+    if (!lay.IsUndefined()) {
+      std::string l = asString(lay, p + ".layout");
+      if (l != "any" && l != "blocked16") throw SpecError(p + ".layout: expected 'any' or 'blocked16', got '" + l + "'");
+      op.blocked = l == "blocked16";
+    }
     op.postOps = asPostOps(o, p, nT);
   } else if (k == "matmul") {
     op.a = idx("a");

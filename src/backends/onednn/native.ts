@@ -23,6 +23,17 @@ export type AddonLoad = { readonly addon: NativeAddon } | { readonly unavailable
 let cached: AddonLoad | undefined;
 
 /**
+ * libgomp spin count (`GOMP_SPINCOUNT`, busy-wait iterations, roughly 100 per microsecond) the
+ * loader sets while the addon loads, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is already set: idle
+ * OpenMP threads spin about 10 us at a barrier and then sleep. libgomp's default (300000, about
+ * 3 ms) is fastest on idle cores, but oneDNN splits every primitive statically between its
+ * threads, so on cores shared with other processes a spinning thread takes the time slice the
+ * thread still working needs: measured here with 2 threads on 2 loaded cores, MobileNet v1 ran
+ * 31-46 ms with the default and 7-8 ms with 1000 or 0 (onnxruntime-node: 8-14 ms).
+ */
+export const DEFAULT_GOMP_SPINCOUNT = '1000';
+
+/**
  * Finds the addon by searching upward from this file's folder for
  * `native/onednn/build/Release/optiflow_onednn.node` (works from `dist/backends/onednn/` and from
  * `.build/<name>/backends/onednn/`).
@@ -58,6 +69,10 @@ function tryLoad(): AddonLoad {
   if (path === undefined) {
     return { unavailable: `onednn addon not built (${ADDON_RELATIVE_PATH} not found); to enable: ${ENABLE_HINT}` };
   }
+  // libgomp reads its spin settings once, when the addon's dlopen loads it: set the default for
+  // that moment only (children of this process do not inherit it).
+  const setSpin = process.env['OMP_WAIT_POLICY'] === undefined && process.env['GOMP_SPINCOUNT'] === undefined;
+  if (setSpin) process.env['GOMP_SPINCOUNT'] = DEFAULT_GOMP_SPINCOUNT;
   try {
     const req = createRequire(import.meta.url);
     const mod: unknown = req(path);
@@ -67,6 +82,8 @@ function tryLoad(): AddonLoad {
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     return { unavailable: `onednn addon failed to load (${msg}); to enable: ${ENABLE_HINT}` };
+  } finally {
+    if (setSpin) delete process.env['GOMP_SPINCOUNT'];
   }
 }
 

