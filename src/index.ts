@@ -26,8 +26,12 @@ const webgpu: BackendFactory = async (o) => (await import('./backends/webgpu/ind
 /** Backends `executionProviders` can name. */
 export const BUILTIN_BACKENDS: Readonly<Record<string, BackendFactory>> = { onednn, webgpu, wasm: createWasmBackend, js: createJsBackend };
 
-/** The providers used when `executionProviders` is not given, in priority order. */
-export const DEFAULT_PROVIDERS: readonly string[] = ['wasm', 'js'];
+/**
+ * The providers used when `executionProviders` is not given, in priority order. Those that cannot
+ * start here are skipped: `onednn` needs the native addon (Node with libdnnl), `wasm` needs
+ * WebAssembly SIMD. `webgpu` is opt-in (a software adapter would be slower than the CPU).
+ */
+export const DEFAULT_PROVIDERS: readonly string[] = ['onednn', 'wasm', 'js'];
 
 /** onnxruntime-compatible session; see {@link CoreSession} for the full contract. */
 export const InferenceSession = {

@@ -273,6 +273,11 @@ export interface BackendOptions {
   precision?: 'fp32' | 'fp16' | 'bf16';
   /** Segments with fewer nodes run elsewhere (TF-TRT's `minimum_segment_size`; backend default 3). */
   minSegmentSize?: number;
+  /**
+   * Device backends (WebGPU) refuse segments whose estimated work per byte copied to and from the
+   * device is below this (FLOP/byte; backend default 10; 0 = never refuse).
+   */
+  minFlopsPerByte?: number;
 }
 
 /**

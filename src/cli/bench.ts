@@ -266,6 +266,8 @@ export async function tuneWebgpu(model: string | undefined, o: BenchOptions & { 
     throw e;
   }
   try {
+    // One run at the bench's batch records the concrete shapes (symbolic dims bound) to tune at.
+    await session.run(makeFeeds(session.inputMetadata, src.zoo, o.batch ?? 1));
     const problems = be.segments.reduce((a, s) => a + s.tuningProblems().length, 0);
     const tuned = await be.tune({ repeats: o.repeats, warmup: o.tuneWarmup, save: true });
     return { adapter: be.handle.description, tuned, problems, cacheFile };

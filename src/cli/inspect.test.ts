@@ -49,7 +49,7 @@ test('inspect --memory --placement on a model file', async () => {
   try {
     const file = join(dir, 'tiny.onnx');
     writeFileSync(file, exportOnnx(tiny()));
-    const r = await inspectModel(file, { memory: true, placement: true });
+    const r = await inspectModel(file, { memory: true, placement: true, executionProviders: ['wasm', 'js'] });
     assert.ok(r.memory && r.placement);
     assert.deepEqual(r.memory.assumedDims, ['N']);
     assert.ok(r.memory.peakBytes <= r.memory.totalBytes + 64 * r.memory.values);

@@ -42,6 +42,11 @@ export interface SessionOptions {
    */
   minSegmentSize?: number;
   /**
+   * Device backends (`webgpu`) leave a segment on the CPU when its estimated work per byte copied
+   * to and from the device is below this (FLOP/byte; default 10; 0 sends every segment).
+   */
+  minFlopsPerByte?: number;
+  /**
    * onnxruntime-web's `preferredOutputLocation`: where outputs are returned, for all outputs or
    * per output name. `gpu-buffer` leaves an output produced by a GPU segment (`webgpu`) in its GPU
    * buffer: the returned tensor has `location: 'gpu-buffer'` and `await tensor.getData()` reads
@@ -116,6 +121,10 @@ export class InferenceSession {
     if (options.precision !== undefined && !['fp32', 'fp16', 'bf16'].includes(options.precision)) {
       throw new OptiflowError('invalid_argument', `precision must be fp32, fp16 or bf16, got '${String(options.precision)}'`);
     }
+    const fpb = options.minFlopsPerByte;
+    if (fpb !== undefined && !(fpb >= 0)) {
+      throw new OptiflowError('invalid_argument', `minFlopsPerByte must be a non-negative number, got ${String(fpb)}`);
+    }
     const seg = options.minSegmentSize;
     if (seg !== undefined && (!Number.isInteger(seg) || seg < 1)) {
       throw new OptiflowError('invalid_argument', `minSegmentSize must be a positive integer, got ${String(seg)}`);
@@ -124,7 +133,8 @@ export class InferenceSession {
     const { graph, source } = loaded;
     const locations = outputLocations(options.preferredOutputLocation, graph, source);
     const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories,
-      { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0, precision: options.precision, minSegmentSize: options.minSegmentSize });
+      { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0, precision: options.precision, minSegmentSize: options.minSegmentSize,
+        minFlopsPerByte: options.minFlopsPerByte });
     let plan: Plan;
     try {
       const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);

@@ -86,7 +86,9 @@ export function onednnSupports(q: SupportQuery): Support {
     if (!q.node.inputs[i]) continue;
     if (info?.kind && info.kind !== 'tensor') return { ok: false, reason: `onednn runs tensors only; input ${i} is a ${info.kind}` };
     if (free.includes(i)) continue;
-    if (info?.dtype !== 'float32') return { ok: false, reason: `onednn runs float32 only; input ${i} is ${info?.dtype ?? 'of unknown dtype'}` };
+    // An input without static facts (a value a rewrite just introduced) is judged at compile time,
+    // where a non-float32 tensor fails the segment and its nodes fall back.
+    if (info?.dtype !== undefined && info.dtype !== 'float32') return { ok: false, reason: `onednn runs float32 only; input ${i} is ${info.dtype}` };
   }
   if (q.node.inputs.length > 0 && q.node.inputs.every((n, i) => !n || isConst(q, i))) {
     return { ok: false, reason: 'every input is a constant (constant folding handles it)' };

@@ -1,7 +1,8 @@
 /**
  * Models and runs shared by the headless-Chromium test (`browser.test.ts`) and its page
  * (`browser-entry.ts`): the page runs them with `webgpu` first, Node runs them on `js`, and the test
- * compares. Pure TypeScript (no Node modules), so esbuild can bundle it for the browser.
+ * compares; the built-in MobileNet v1 runs the same way ({@link runMobileNet}). Pure TypeScript (no
+ * Node modules), so esbuild can bundle it for the browser.
  * @module
  */
 import { exportOnnx } from '../../exporters/onnx/export.js';
@@ -9,6 +10,7 @@ import type { Graph } from '../../ir/graph.js';
 import type { TensorData } from '../../ir/tensor-data.js';
 import { InferenceSession } from '../../runtime/session.js';
 import { GraphBuilder } from '../../zoo/builder.js';
+import { ZOO } from '../../zoo/index.js';
 import type { BackendFactory } from '../backend.js';
 import { createJsBackend } from '../js/index.js';
 import { createWebgpuBackend } from './index.js';
@@ -65,8 +67,8 @@ export interface FixtureResult {
  */
 export async function runFixtures(providers: readonly string[]): Promise<FixtureResult[]> {
   const runs: [string, Graph, TensorData, BackendFactory][] = [
-    ['chain', chainModel(), chainInput(), (o) => createWebgpuBackend({ ...o, kernels: [TEST_RELU, TEST_ADD], tuningCache: false })],
-    ['residual', residualModel(), residualInput(), (o) => createWebgpuBackend({ ...o, tuningCache: false })],
+    ['chain', chainModel(), chainInput(), (o) => createWebgpuBackend({ ...o, kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 })],
+    ['residual', residualModel(), residualInput(), (o) => createWebgpuBackend({ ...o, tuningCache: false, minFlopsPerByte: 0 })],
   ];
   const out: FixtureResult[] = [];
   for (const [model, g, x, webgpu] of runs) {
@@ -84,4 +86,33 @@ export async function runFixtures(providers: readonly string[]): Promise<Fixture
     }
   }
   return out;
+}
+
+/** What the MobileNet run reports. */
+export interface MobileNetResult {
+  /** `probabilities` [1, 1000]. */
+  readonly probabilities: number[];
+  readonly placements: readonly { node: string; backend: string; cause: string }[];
+}
+
+/**
+ * Builds the built-in MobileNet v1 (`ZOO.mobilenet_v1`, seeded weights) in place, exports it to
+ * ONNX bytes and runs batch 1 (seeded input) with `providers`; the `webgpu` backend (when listed)
+ * has its default transfer-cost threshold and no tuning cache.
+ */
+export async function runMobileNet(providers: readonly string[], factories: Record<string, BackendFactory> = {}): Promise<MobileNetResult> {
+  const m = ZOO.mobilenet_v1!;
+  const s = await InferenceSession.create(exportOnnx(m.build()), { executionProviders: [...providers] }, {
+    webgpu: (o) => createWebgpuBackend({ ...o, tuningCache: false }), js: createJsBackend, ...factories,
+  });
+  try {
+    const res = await s.run(m.inputs(1) as never);
+    const y = res.probabilities as unknown as TensorData;
+    return {
+      probabilities: Array.from(y.data as Float32Array),
+      placements: s.placements.map((p) => ({ node: p.node, backend: p.backend, cause: p.cause })),
+    };
+  } finally {
+    await s.release();
+  }
 }

@@ -51,7 +51,7 @@ function input(): { type: 'float32'; dims: number[]; data: Float32Array } {
 test('compileSegment runs a 4-node segment: one upload, one readback per output, 6 dispatches per run', async (t) => {
   const why = await gpuTestSkipReason();
   if (why) return t.skip(why);
-  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false });
+  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 });
   try {
     const seg = await be.compileSegment(specOf(chain()));
     const [out, r1] = await seg.run([input()]);
@@ -69,7 +69,7 @@ test('compileSegment runs a 4-node segment: one upload, one readback per output,
 test('GPU memory stays flat over 500 runs and release frees it all', async (t) => {
   const why = await gpuTestSkipReason();
   if (why) return t.skip(why);
-  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false });
+  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 });
   const seg = await be.compileSegment(specOf(chain()));
   await seg.run([input()]);
   const first = be.memoryStats();
@@ -105,8 +105,8 @@ function query(be: Backend, opType: string, dtype: 'float32' | 'int64' | 'float1
 test('supports: dtype, device limits, missing kernels and refusing kernels, with reasons', async (t) => {
   const why = await gpuTestSkipReason();
   if (why) return t.skip(why);
-  const be = await createWebgpuBackend({ kernels: [TEST_RELU], tuningCache: false });
-  const be2 = await createWebgpuBackend({ kernels: [REFUSING_RELU], tuningCache: false });
+  const be = await createWebgpuBackend({ kernels: [TEST_RELU], tuningCache: false, minFlopsPerByte: 0 });
+  const be2 = await createWebgpuBackend({ kernels: [REFUSING_RELU], tuningCache: false, minFlopsPerByte: 0 });
   try {
     assert.deepEqual(query(be, 'Relu', 'float32', [2, 3]), { ok: true });
     assert.deepEqual(query(be, 'Relu', 'int64', [2, 3]), { ok: false, reason: 'int64 stays on the CPU' });
@@ -124,7 +124,7 @@ test('supports: dtype, device limits, missing kernels and refusing kernels, with
 async function session(kernels: readonly AnyGpuKernel[], keep: WebgpuBackend[]): Promise<InferenceSession> {
   const factories = {
     webgpu: async (o: BackendOptions) => {
-      const be = await createWebgpuBackend({ ...o, kernels, tuningCache: false });
+      const be = await createWebgpuBackend({ ...o, kernels, tuningCache: false, minFlopsPerByte: 0 });
       keep.push(be);
       return be;
     },
@@ -189,7 +189,7 @@ test('symbolic batch: one compiled segment runs batch 1 and 3, and overlapping r
   const g = b.build();
   const schemas = checkOps(g, REGISTRY);
   inferGraph(g, schemas);
-  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false });
+  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 });
   try {
     const seg = await be.compileSegment({ graph: g, nodes: g.nodes, schemas, opsets: g.opsets, inputs: ['x'], outputs: ['y'] });
     const feed = (n: number, k: number) => ({ type: 'float32' as const, dims: [n, 4], data: Float32Array.from({ length: 4 * n }, (_, i) => i - k) });

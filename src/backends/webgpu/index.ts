@@ -9,7 +9,8 @@
  * `kernels/manifest-b.ts`) for the node's schema; input-0 dtype among the kernel's (default float32);
  * every output of a GPU dtype (int64, bool and strings stay on the CPU; int64/bool inputs from the CPU
  * are uploaded narrowed to int32); float16 only with `shader-f16`; static tensor sizes within
- * `maxStorageBufferBindingSize`; then the kernel's own `supports`.
+ * `maxStorageBufferBindingSize`; then the kernel's own `supports`. A segment whose estimated work
+ * does not pay for its copies is refused at `compileSegment` (`placement-cost.ts`).
  * @module
  */
 /// <reference types="@webgpu/types" />
@@ -22,6 +23,7 @@ import { acquireGpuDevice, type GpuDeviceHandle } from './device.js';
 import type { AnyGpuKernel } from './kernel.js';
 import { KERNELS_A } from './kernels/manifest-a.js';
 import { KERNELS_B } from './kernels/manifest-b.js';
+import { DEFAULT_MIN_FLOPS_PER_BYTE, estimateSegmentCost, refuseReason } from './placement-cost.js';
 import { compileGpuSegment, createGpuContext, type GpuContext, type GpuSegment } from './segment.js';
 import { defaultTuningCachePath, loadTuningTable, saveTuningTable, tuneProblems, TuningTable, type TuneOptions } from './tuning.js';
 
@@ -33,6 +35,13 @@ export interface WebgpuBackendOptions {
   readonly interOpNumThreads?: number;
   /** Segments with fewer nodes run elsewhere (default 3). */
   readonly minSegmentSize?: number;
+  /**
+   * Transfer-cost placement: a segment whose estimated work per copied byte (FLOPs over the bytes
+   * of its uploads and readbacks, from static shapes) is below this is refused by `compileSegment`
+   * with the estimate as the reason, so the executor places it elsewhere. Default
+   * {@link DEFAULT_MIN_FLOPS_PER_BYTE} (10, see `placement-cost.ts`); 0 disables the check.
+   */
+  readonly minFlopsPerByte?: number;
   /**
    * `fp16` stores float32 activations as float16 where the adapter has `shader-f16` (default fp32;
    * `bf16` runs fp32).
@@ -64,6 +73,8 @@ export interface WebgpuMemoryStats {
 /** The `webgpu` backend, with its device and accounting exposed for tools and tests. */
 export interface WebgpuBackend extends Backend {
   readonly minSegmentSize: number;
+  /** See {@link WebgpuBackendOptions.minFlopsPerByte}. */
+  readonly minFlopsPerByte: number;
   readonly device: GPUDevice;
   readonly handle: GpuDeviceHandle;
   readonly context: GpuContext;
@@ -71,12 +82,20 @@ export interface WebgpuBackend extends Backend {
   readonly tuning: TuningTable;
   /** The segments compiled and not yet disposed. */
   readonly segments: readonly GpuSegment[];
+  /**
+   * Compiles a segment (see `segment.ts`).
+   * @throws (rejects) OptiflowError `unsupported_op` naming the estimate when the segment's work per
+   *   copied byte is below {@link WebgpuBackend.minFlopsPerByte} (transfer-cost placement); errors
+   *   of `compileGpuSegment` (a kernel that fails to create)
+   */
   compileSegment(spec: SegmentSpec): Promise<GpuSegment>;
   memoryStats(): WebgpuMemoryStats;
   /**
    * Times the tuning candidates of every compiled segment's kernels (`optiflow bench --tune`), adds
    * the winners to {@link WebgpuBackend.tuning} and saves it to the cache file (unless `save: false`
-   * or the backend has no file). Winners apply to sessions created afterwards.
+   * or the backend has no file). Problems are at the shapes of each segment's last run (before a
+   * run: symbolic dims bound to 1), keyed by concrete shapes. Winners apply to sessions created
+   * afterwards, and to live kernels with symbolic shapes from their next dispatch at that shape.
    * @returns the keys tuned
    */
   tune(options?: TuneOptions & { save?: boolean }): Promise<string[]>;
@@ -149,6 +168,8 @@ export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): P
     if (byKey.has(k.schema)) throw new OptiflowError('runtime_error', `${name}: two kernels for ${k.schema.domain || 'ai.onnx'}::${k.schema.opType} (${k.schema.since}..${k.schema.until})`);
     byKey.set(k.schema, k);
   }
+  const minFlopsPerByte = options.minFlopsPerByte ?? DEFAULT_MIN_FLOPS_PER_BYTE;
+  if (!(minFlopsPerByte >= 0)) throw new OptiflowError('invalid_argument', `${name}: minFlopsPerByte must be ≥ 0, got ${String(minFlopsPerByte)}`);
   const handle = await acquireGpuDevice({ powerPreference: options.powerPreference });
   const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   let tuningFile: string | undefined;
@@ -165,7 +186,7 @@ export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): P
   const sum = (pools: GpuBufferPool[]): PoolStats[] => pools.map((p) => p.stats());
   return {
     name, handle, context, tuning, device: handle.device,
-    minSegmentSize: options.minSegmentSize ?? 3,
+    minSegmentSize: options.minSegmentSize ?? 3, minFlopsPerByte,
     gpuResident: true, gpuDevice: handle.device,
     get segments() { return [...segments]; },
     supports: (q) => gpuSupports(byKey, handle, name, q),
@@ -174,6 +195,8 @@ export async function createWebgpuBackend(options: WebgpuBackendOptions = {}): P
     },
     async compileSegment(spec) {
       if (disposed) throw new OptiflowError('runtime_error', `${name}: backend already released`);
+      const refused = refuseReason(estimateSegmentCost(spec, context.precision === 'fp16'), minFlopsPerByte);
+      if (refused) throw new OptiflowError('unsupported_op', refused);
       const seg = await compileGpuSegment(context, spec, (node, schema) => {
         const k = byKey.get(schema);
         if (!k) throw new OptiflowError('unsupported_op', `${name} has no kernel for ${node.opType}`, [`node ${node.name} (${node.opType})`]);

@@ -73,7 +73,7 @@ const splitOut = (x: readonly number[]): number[] => x.map((v, i) => {
 async function open(g: Graph, options: SessionOptions = {}): Promise<{ s: InferenceSession; be: WebgpuBackend }> {
   let be: WebgpuBackend | undefined;
   const s = await InferenceSession.create(exportOnnx(g), { executionProviders: ['webgpu', 'js'], graphOptimizationLevel: 'disabled', ...options }, {
-    webgpu: async (o) => (be = await createWebgpuBackend({ ...o, kernels: [TEST_RELU, TEST_ADD], tuningCache: false })),
+    webgpu: async (o) => (be = await createWebgpuBackend({ ...o, kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 })),
     js: createJsBackend,
   });
   return { s, be: be! };
@@ -175,7 +175,7 @@ test('a value passed between two webgpu segments stays on the GPU when only GPU 
 test('a GPU-buffer input to a js-only session is downloaded first', async (t) => {
   const why = await gpuTestSkipReason();
   if (why) return t.skip(why);
-  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false });
+  const be = await createWebgpuBackend({ kernels: [TEST_RELU, TEST_ADD], tuningCache: false, minFlopsPerByte: 0 });
   const s = await InferenceSession.create(exportOnnx(chain()), { executionProviders: ['js'], preferredOutputLocation: 'gpu-buffer' },
     { js: createJsBackend });
   try {

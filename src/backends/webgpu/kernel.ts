@@ -95,10 +95,13 @@ export interface GpuKernel {
   /** Frees the kernel's buffers (uploaded constants). */
   dispose?(): void;
   /**
-   * Tuning problems of this node (static shapes only), timed by `optiflow bench --tune`
-   * (`tuning.ts`); the winners reach later sessions through {@link GpuCreateCtx.tuned}.
+   * Tuning problems of this node, timed by `optiflow bench --tune` (`tuning.ts`); the winners reach
+   * later sessions through {@link GpuCreateCtx.tuned}.
+   * @param dims concrete input dims of the node's last run (per input; `undefined` where omitted),
+   *   when the segment has run; kernels bind symbolic dims to 1 otherwise, and key the problem by
+   *   the concrete shapes
    */
-  tuning?(): readonly GpuTuningProblem[];
+  tuning?(dims?: readonly (readonly number[] | undefined)[]): readonly GpuTuningProblem[];
 }
 
 /** One choice to tune: a key (as later passed to {@link GpuCreateCtx.tuned}) and its candidates. */

@@ -94,7 +94,10 @@ export interface GpuSegment extends CompiledSegment {
   stats(): SegmentStats;
   /** The shared activation pool's accounting. */
   poolStats(): PoolStats;
-  /** Tuning problems of the segment's kernels (see `tuning.ts`). */
+  /**
+   * Tuning problems of the segment's kernels (see `tuning.ts`), at the input dims of the last run
+   * (before any run: static shapes with symbolic dims bound to 1).
+   */
   tuningProblems(): GpuTuningProblem[];
 }
 
@@ -174,6 +177,8 @@ export async function compileGpuSegment(ctx: GpuContext, spec: SegmentSpec,
 
 class SegmentRunner implements GpuSegment {
   private readonly lastUse = new Map<string, number>();
+  /** Concrete input dims of each step in the last run (tuning at the shapes actually run). */
+  private readonly lastDims: ((readonly number[] | undefined)[] | undefined)[] = [];
   private readonly counters: SegmentStats;
   private disposed = false;
 
@@ -193,7 +198,7 @@ class SegmentRunner implements GpuSegment {
   }
 
   tuningProblems(): GpuTuningProblem[] {
-    return this.steps.flatMap((s) => [...(s.kernel.tuning?.() ?? [])]);
+    return this.steps.flatMap((s, i) => [...(s.kernel.tuning?.(this.lastDims[i]) ?? [])]);
   }
 
   async run(inputs: readonly RuntimeValue[]): Promise<TensorData[]> {
@@ -307,6 +312,7 @@ class SegmentRunner implements GpuSegment {
     const fp16 = this.ctx.precision === 'fp16';
     const g = this.spec.graph;
     const ins = node.inputs.map((n) => (n ? infos.get(n) ?? staticInfo(g, n) : undefined));
+    this.lastDims[i] = ins.map((x) => (x?.shape?.every((d): d is number => typeof d === 'number') ? x.shape : undefined));
     let outs;
     try {
       outs = s.schema.infer({ attrs: s.attrs as never, opset: s.opset, inputs: ins, outputCount: node.outputs.length, node });

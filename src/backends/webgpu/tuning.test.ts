@@ -86,7 +86,7 @@ test('backend.tune times candidates, skips invalid ones, saves the winner; a lat
     const schemas = checkOps(g, new OpRegistry(ALL_SCHEMAS));
     inferGraph(g, schemas);
     const spec = { graph: g, nodes: g.nodes, schemas, opsets: g.opsets, inputs: ['x'], outputs: ['y'] };
-    const be = await createWebgpuBackend({ kernels: [TUNED_RELU], tuningCache: file });
+    const be = await createWebgpuBackend({ kernels: [TUNED_RELU], tuningCache: file, minFlopsPerByte: 0 });
     await be.compileSegment(spec);
     const keys = await be.tune({ repeats: 2, warmup: 0 });
     assert.deepEqual(keys, ['tune-test/relu']);
@@ -97,7 +97,7 @@ test('backend.tune times candidates, skips invalid ones, saves the winner; a lat
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { adapter: string; entries: Record<string, { choice: number[] }> };
     assert.deepEqual(saved.entries['tune-test/relu']!.choice, entry.choice);
 
-    const be2 = await createWebgpuBackend({ kernels: [TUNED_RELU], tuningCache: file });
+    const be2 = await createWebgpuBackend({ kernels: [TUNED_RELU], tuningCache: file, minFlopsPerByte: 0 });
     assert.deepEqual(be2.context.tuned('tune-test/relu'), entry.choice);
     const seg = await be2.compileSegment(spec);
     assert.ok(be2.context.pipelines.keys().includes(`tune-test/relu/wg${entry.choice[0]}`));

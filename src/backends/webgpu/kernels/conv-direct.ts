@@ -13,14 +13,23 @@ import {
   storageOf, uniformDecl, type StorageType, type UniformFields,
 } from './wgsl-a.js';
 
-const WG = 64;
+/** Default workgroup size (threads, one output element each). */
+export const DIRECT_CONV_WG = 64;
+
+/** Workgroup sizes `optiflow bench --tune` may time for a direct convolution (the first is the default). */
+export const DIRECT_CONV_WG_CANDIDATES: readonly (readonly [number])[] = [[DIRECT_CONV_WG], [32], [128], [256]];
+
+/** Whether `c` is a usable workgroup-size choice `[wg]` (a power of two in 32..256). */
+export function validDirectWg(c: readonly number[] | undefined): c is readonly [number] {
+  return !!c && c.length === 1 && [32, 64, 128, 256].includes(c[0]!);
+}
 const FIELDS: UniformFields = [
   ['total', 'u32'], ['M', 'u32'], ['Mg', 'u32'], ['C', 'u32'], ['Cg', 'u32'], ['H', 'u32'], ['W', 'u32'],
   ['outH', 'u32'], ['outW', 'u32'], ['kh', 'u32'], ['kw', 'u32'], ['sh', 'u32'], ['sw', 'u32'],
   ['ph', 'u32'], ['pw', 'u32'], ['dh', 'u32'], ['dw', 'u32'], ...ACT_FIELDS,
 ];
 
-function wgsl(hasB: boolean, hasZ: boolean, act: FusedActivation, st: StorageType): string {
+function wgsl(hasB: boolean, hasZ: boolean, act: FusedActivation, st: StorageType, WG: number): string {
   let b = 0;
   const decl = (name: string, rw = false): string => storageDecl(b++, name, rw);
   let s = storageHeader(st) + decl('X') + decl('Wt') + (hasB ? decl('Bias') : '') + (hasZ ? decl('Z') : '') + decl('Y', true);
@@ -66,14 +75,22 @@ export interface DirectConvGeometry {
 /** A created direct-conv pipeline. */
 export interface DirectConv {
   readonly pipeline: GPUComputePipeline;
+  /** Workgroup size. */
+  readonly wg: number;
   readonly hasB: boolean; readonly hasZ: boolean; readonly act: FusedActivation;
 }
 
-/** Creates (or fetches) the direct-conv pipeline of this variant. */
-export async function createDirectConv(ctx: GpuCreateCtx<unknown>, hasB: boolean, hasZ: boolean, act: FusedActivation): Promise<DirectConv> {
+/**
+ * Creates (or fetches) the direct-conv pipeline of this variant.
+ * @param wg workgroup size (a tuned choice; default {@link DIRECT_CONV_WG})
+ * @throws (rejects) when `wg` is not a {@link validDirectWg} choice or the shader does not compile
+ */
+export async function createDirectConv(ctx: GpuCreateCtx<unknown>, hasB: boolean, hasZ: boolean, act: FusedActivation,
+  wg = DIRECT_CONV_WG): Promise<DirectConv> {
+  if (!validDirectWg([wg])) throw new Error(`invalid direct-conv workgroup size ${wg}`);
   const st = storageOf(ctx);
-  const key = `a/conv-direct/${st}/${hasB ? 'B' : ''}${hasZ ? 'Z' : ''}/${activationKey(act)}`;
-  return { pipeline: await ctx.pipelines.get(key, () => wgsl(hasB, hasZ, act, st)), hasB, hasZ, act };
+  const key = `a/conv-direct/${st}/${hasB ? 'B' : ''}${hasZ ? 'Z' : ''}/${activationKey(act)}/wg${wg}`;
+  return { pipeline: await ctx.pipelines.get(key, () => wgsl(hasB, hasZ, act, st, wg)), wg, hasB, hasZ, act };
 }
 
 /** Records the direct convolution of `x` with `w` (plus bias `b`, residual `z`) into `y`. */
@@ -89,5 +106,5 @@ export function encodeDirectConv(enc: GpuEncoder, node: Node, d: DirectConv, g: 
   if (d.hasB) binds.push(t.b!);
   if (d.hasZ) binds.push(t.z!);
   binds.push(t.y, packUniform(FIELDS, vals));
-  enc.dispatch(d.pipeline, binds, grid(cdiv(total, WG), node));
+  enc.dispatch(d.pipeline, binds, grid(cdiv(total, d.wg), node));
 }

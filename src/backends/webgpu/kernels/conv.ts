@@ -5,7 +5,8 @@
  * - 1×1, stride 1, no padding: a plain GEMM `Y[n] = W · X[n]` (per group);
  * - one input channel per group (depthwise): the direct shader of `conv-direct.ts`;
  * - everything else: implicit GEMM over an im2col view that is never materialized.
- * NhwcConv always runs the implicit GEMM with the image as the A operand.
+ * NhwcConv always runs the implicit GEMM with the image as the A operand. `optiflow bench --tune` times
+ * GEMM tiles for the GEMM forms and workgroup sizes for the direct shader, keyed by concrete shapes.
  * Source: ONNX operator spec (Conv); `src/ops/optiflow-fused.ts`, `src/ops/optiflow-layout.ts`.
  * @module
  */
@@ -16,8 +17,11 @@ import { FusedConv } from '../../../ops/optiflow-fused.js';
 import { resolveActivation, type FusedActivation } from '../../../ops/optiflow-fused-activation.js';
 import { NhwcConv } from '../../../ops/optiflow-layout.js';
 import type { Support, SupportQuery } from '../../backend.js';
-import { defineGpuKernel, type AnyGpuKernel, type GpuCreateCtx, type GpuKernel, type GpuTensor } from '../kernel.js';
-import { createDirectConv, encodeDirectConv, type DirectConvGeometry } from './conv-direct.js';
+import { defineGpuKernel, type AnyGpuKernel, type GpuCreateCtx, type GpuEncoder, type GpuKernel, type GpuTensor } from '../kernel.js';
+import {
+  createDirectConv, DIRECT_CONV_WG, DIRECT_CONV_WG_CANDIDATES, encodeDirectConv, validDirectWg, type DirectConv, type DirectConvGeometry,
+} from './conv-direct.js';
+import { concreteInputDims, concreteInputInfos, hasSymbolicInput, shapesKey, TunedVariants } from './tuned-variants.js';
 import type { AttrSpecs, OpSchema } from '../../../ops/schema.js';
 import { encodeGemm, type GemmProblem, type OperandStrides } from './matmul-template.js';
 import { gemmKernel } from './matmul.js';
@@ -108,13 +112,41 @@ async function createConv(ctx: GpuCreateCtx<ConvAttrs>, schema: OpSchema<AttrSpe
   const algo = chooseAlgo(attrs, wShape, nhwc);
   if (algo === 'direct') {
     const up = uploadConstants(ctx);
-    const d = await createDirectConv(ctx, hasB, hasZ, act);
+    const tuneKey = (dims: readonly (readonly number[] | undefined)[]): string =>
+      `conv-direct:${node.opType}:${ctx.precision === 'fp16' ? 'f16' : 'f32'}:${shapesKey(dims)}`;
+    const t = ctx.tuned(tuneKey(concreteInputDims(ctx)));
+    const wg = validDirectWg(t) ? t[0] : DIRECT_CONV_WG;
+    const d = await createDirectConv(ctx, hasB, hasZ, act, wg);
+    const tuned = hasSymbolicInput(ctx)
+      ? new TunedVariants(ctx, { choice: [wg], pipeline: d }, (c) => createDirectConv(ctx, hasB, hasZ, act, c[0]), validDirectWg)
+      : undefined;
+    const record = (dc: DirectConv, enc: GpuEncoder, ins: readonly (GpuTensor | undefined)[], y: GpuTensor): void => {
+      const x = ins[0]!; const w = ins[1]!;
+      encodeDirectConv(enc, node, dc, geometry(node, attrs, x, w, false), { x, w, y, ...(hasB ? { b: ins[2]! } : {}), ...(hasZ ? { z: ins[3]! } : {}) });
+    };
     return {
       encode(enc, inputs, [y]) {
-        const x = inputAt(node, inputs, up, 0); const w = inputAt(node, inputs, up, 1);
-        encodeDirectConv(enc, node, d, geometry(node, attrs, x, w, false), {
-          x, w, y: y!, ...(hasB ? { b: inputAt(node, inputs, up, 2) } : {}), ...(hasZ ? { z: inputAt(node, inputs, up, 3) } : {}),
-        });
+        const ins = node.inputs.map((n, i) => (n ? inputAt(node, inputs, up, i) : undefined));
+        record(tuned ? tuned.pick(tuneKey(ins.map((x) => x?.dims))) : d, enc, ins, y!);
+      },
+      tuning(dims) {
+        const ins = concreteInputDims(ctx, dims);
+        if (ins.some((x, k) => node.inputs[k] && !x)) return [];
+        let out: readonly (number | string)[] | undefined;
+        try {
+          out = schema.infer({ attrs: attrs as never, opset: ctx.opset, node, inputs: concreteInputInfos(ctx, ins), outputCount: 1 })[0]?.shape;
+        } catch {
+          return [];
+        }
+        if (!out || !out.every((x): x is number => typeof x === 'number')) return [];
+        const dtype = ctx.precision === 'fp16' ? 'float16' : 'float32';
+        return [{
+          key: tuneKey(ins), candidates: DIRECT_CONV_WG_CANDIDATES,
+          async prepare(c) {
+            const dc = await createDirectConv(ctx, hasB, hasZ, act, c[0]!);
+            return (enc) => record(dc, enc, ins.map((x) => (x ? enc.scratch(x, dtype) : undefined)), enc.scratch(out as number[], dtype));
+          },
+        }];
       },
     };
   }

@@ -23,6 +23,7 @@ import {
   ACT_FIELDS, activationKey, activationValues, activationWgsl, cdiv, MAX_GROUPS_PER_DIM, nodeError, packUniform,
   storageDecl, storageHeader, uniformDecl, type StorageType, type UniformFields,
 } from './wgsl-a.js';
+import { concreteInputDims, concreteInputInfos, shapesKey } from './tuned-variants.js';
 
 /** Tile shape `[wx, wy, tm, tn, bk]`: workgroup size, per-thread register tile, K depth. */
 export type GemmTile = readonly [number, number, number, number, number];
@@ -81,12 +82,12 @@ export function validTile(t: readonly number[] | undefined): t is GemmTile {
 }
 
 /**
- * The tuning-cache key of a GEMM-based node: op type, algorithm, storage type and the static input
- * shapes (`?` for unknown dims), e.g. `gemm:Conv:im2col:f32:1x64x56x56,64x64x3x3,64`.
+ * The tuning-cache key of a GEMM-based node at concrete input dims: op type, algorithm, storage
+ * type and the input shapes, e.g. `gemm:Conv:im2col:f32:1x64x56x56,64x64x3x3,64`. `dims` defaults
+ * to the static shapes with symbolic dims bound to 1 (see `tuned-variants.ts`).
  */
-export function gemmTuneKey(ctx: GpuCreateCtx<unknown>, algo: string): string {
-  const dims = ctx.inputs.map((i) => (i?.shape ? i.shape.map((d) => (typeof d === 'number' ? d : '?')).join('x') : '-')).join(',');
-  return `gemm:${ctx.node.opType}:${algo}:${ctx.precision === 'fp16' ? 'f16' : 'f32'}:${dims}`;
+export function gemmTuneKey(ctx: GpuCreateCtx<unknown>, algo: string, dims: readonly (readonly number[] | undefined)[] = concreteInputDims(ctx)): string {
+  return `gemm:${ctx.node.opType}:${algo}:${ctx.precision === 'fp16' ? 'f16' : 'f32'}:${shapesKey(dims)}`;
 }
 
 /** The tile for `tuneKey` from the per-adapter tuning cache when valid, else the default. */
@@ -100,18 +101,20 @@ export type GemmRun = (g: GemmPipeline, enc: GpuEncoder, inputs: readonly (GpuTe
 
 /**
  * The tuning problem of a GEMM-based node (for `optiflow bench --tune`): one candidate per
- * {@link GEMM_TILE_CANDIDATES} entry, each run on scratch tensors of the node's static shapes.
- * @returns `[]` when an input or output shape is not static
+ * {@link GEMM_TILE_CANDIDATES} entry, each run on scratch tensors of the node's concrete shapes:
+ * `dims` (the last run's input dims) when given, else the static shapes with symbolic dims bound
+ * to 1; keyed by {@link gemmTuneKey} at those dims.
+ * @returns `[]` when an input rank is unknown or the output shapes cannot be inferred
  */
-export function gemmTuning(ctx: GpuCreateCtx<unknown>, schema: OpSchema<AttrSpecs>, key: string, variant: Omit<GemmVariant, 'tile'>,
-  run: GemmRun): GpuTuningProblem[] {
+export function gemmTuning(ctx: GpuCreateCtx<unknown>, schema: OpSchema<AttrSpecs>, algo: string, variant: Omit<GemmVariant, 'tile'>,
+  run: GemmRun, dims?: readonly (readonly number[] | undefined)[]): GpuTuningProblem[] {
   const known = (s: readonly (number | string)[] | undefined): s is number[] => !!s && s.every((d) => typeof d === 'number');
-  const ins = ctx.inputs.map((i) => i?.shape);
-  if (ctx.inputs.some((i, k) => ctx.node.inputs[k] && !known(i?.shape))) return [];
+  const ins = concreteInputDims(ctx, dims);
+  if (ins.some((s, k) => ctx.node.inputs[k] && !s)) return [];
   let outs: (readonly (number | string)[] | undefined)[];
   try {
     outs = schema.infer({
-      attrs: resolveAttrs(schema, ctx.node), opset: ctx.opset, node: ctx.node, inputs: ctx.inputs, outputCount: ctx.node.outputs.length,
+      attrs: resolveAttrs(schema, ctx.node), opset: ctx.opset, node: ctx.node, inputs: concreteInputInfos(ctx, ins), outputCount: ctx.node.outputs.length,
     }).map((o) => o.shape);
   } catch {
     return [];
@@ -119,12 +122,12 @@ export function gemmTuning(ctx: GpuCreateCtx<unknown>, schema: OpSchema<AttrSpec
   if (!outs.every(known)) return [];
   const dtype = ctx.precision === 'fp16' ? 'float16' : 'float32';
   return [{
-    key, candidates: GEMM_TILE_CANDIDATES,
+    key: gemmTuneKey(ctx, algo, ins), candidates: GEMM_TILE_CANDIDATES,
     async prepare(choice) {
       if (!validTile(choice)) throw new Error(`invalid GEMM tile [${choice.join(',')}]`);
       const g = await createGemm(ctx, { ...variant, tile: choice });
       return (enc) => {
-        const tin = ins.map((s, k) => (ctx.node.inputs[k] && s ? enc.scratch(s as number[], dtype) : undefined));
+        const tin = ins.map((s) => (s ? enc.scratch(s, dtype) : undefined));
         run(g, enc, tin, outs.map((s) => enc.scratch(s as number[], dtype)));
       };
     },

@@ -15,8 +15,9 @@ import type { Support, SupportQuery } from '../../backend.js';
 import { defineGpuKernel, type AnyGpuKernel, type GpuCreateCtx, type GpuKernel, type GpuTensor } from '../kernel.js';
 import type { AttrSpecs, OpSchema } from '../../../ops/schema.js';
 import {
-  createGemm, encodeGemm, gemmTuneKey, gemmTuning, pickTile, type GemmRun, type GemmVariant, type OperandStrides,
+  createGemm, encodeGemm, gemmTuneKey, gemmTuning, pickTile, validTile, type GemmRun, type GemmTile, type GemmVariant, type OperandStrides,
 } from './matmul-template.js';
+import { hasSymbolicInput, TunedVariants } from './tuned-variants.js';
 import {
   allOk, checkBindingSizes, contiguousStrides, hasInput, inputAt, MAX_GROUPS_PER_DIM, nodeError, numel, storageOf, uploadConstants,
 } from './wgsl-a.js';
@@ -60,20 +61,25 @@ function matmulSupports(q: SupportQuery, limits: GPUSupportedLimits): Support {
 
 /**
  * Creates a GEMM-based kernel: the variant's pipeline with the tuned (or default) tile, constants
- * uploaded, `run` recording the dispatches, and the node's tuning problem.
+ * uploaded, `run` recording the dispatches, and the node's tuning problem. With symbolic input
+ * shapes the tile is looked up per dispatch by the concrete shapes (`tuned-variants.ts`).
  */
 export async function gemmKernel(ctx: GpuCreateCtx<unknown>, schema: OpSchema<AttrSpecs>, algo: string,
   variant: Omit<GemmVariant, 'tile' | 'st'>, run: GemmRun): Promise<GpuKernel> {
   const up = uploadConstants(ctx);
-  const key = gemmTuneKey(ctx, algo);
   const v = { ...variant, st: storageOf(ctx) };
-  const g = await createGemm(ctx, { ...v, tile: pickTile(ctx, key) });
+  const tile = pickTile(ctx, gemmTuneKey(ctx, algo));
+  const g = await createGemm(ctx, { ...v, tile });
+  const tuned = hasSymbolicInput(ctx)
+    ? new TunedVariants(ctx, { choice: tile, pipeline: g }, (t) => createGemm(ctx, { ...v, tile: t as GemmTile }), validTile)
+    : undefined;
   const node = ctx.node;
   return {
     encode(enc, inputs, outputs) {
-      run(g, enc, node.inputs.map((n, i) => (n ? inputAt(node, inputs, up, i) : undefined)), outputs);
+      const ins = node.inputs.map((n, i) => (n ? inputAt(node, inputs, up, i) : undefined));
+      run(tuned ? tuned.pick(gemmTuneKey(ctx, algo, ins.map((t) => t?.dims))) : g, enc, ins, outputs);
     },
-    tuning: () => gemmTuning(ctx, schema, key, v, run),
+    tuning: (dims) => gemmTuning(ctx, schema, algo, v, run, dims),
   };
 }
 
