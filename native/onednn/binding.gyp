@@ -11,6 +11,7 @@
         "src/builder.cc",
         "src/builder-ops.cc",
         "src/builder-binary.cc",
+        "src/builder-int8.cc",
         "src/engine.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

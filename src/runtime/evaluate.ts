@@ -57,7 +57,8 @@ export function nodeEvaluator(g: Graph, backends: readonly Backend[], registry: 
 
 /**
  * The replacement oracle over `backends` in priority order: a replacement is accepted when the
- * first backend that supports the original also supports the replacement.
+ * first backend that supports the original also supports the replacement (or, when none supports
+ * the original, when any backend supports the replacement).
  */
 export function replacementOracle(g: Graph, backends: readonly Backend[], registry: OpRegistry): ReplacementOracle {
   return (replacement, original) => {
@@ -65,7 +66,9 @@ export function replacementOracle(g: Graph, backends: readonly Backend[], regist
     const qr = supportQuery(g, registry, replacement);
     if (!qr) return false;
     const owner = qo ? backends.find((b) => b.supports(qo).ok) : backends[0];
-    return owner !== undefined && owner.supports(qr).ok;
+    // When no backend runs the original, any backend that runs the replacement is a gain.
+    if (!owner) return backends.some((b) => b.supports(qr).ok);
+    return owner.supports(qr).ok;
   };
 }
 

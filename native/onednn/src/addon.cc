@@ -115,10 +115,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       for (uint32_t i = 0; i < a.Length(); ++i) {
         const TensorS &t = shape.tensors[idx[i]];
         Napi::Value v = a.Get(i);
-        napi_typedarray_type want = t.s32 ? napi_int32_array : napi_float32_array;
+        napi_typedarray_type want = t.q8 == 1 ? napi_uint8_array : t.q8 == 2 ? napi_int8_array
+                                    : t.s32 ? napi_int32_array : napi_float32_array;
+        const char *wantName = t.q8 == 1 ? "Uint8Array" : t.q8 == 2 ? "Int8Array" : t.s32 ? "Int32Array" : "Float32Array";
         std::string where = std::string("onednn engine: ") + name + "[" + std::to_string(i) + "]";
         if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
-          return reject(where + ": expected a " + (t.s32 ? "Int32Array" : "Float32Array"));
+          return reject(where + ": expected a " + wantName);
         Napi::TypedArray ta = v.As<Napi::TypedArray>();
         int64_t n = 1;
         for (int64_t d : t.dims) n *= d;

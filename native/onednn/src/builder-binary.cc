@@ -89,7 +89,14 @@ void Builder::binary(const OpS &op) {
   if (s1Const != nullptr) r1 = s1Full ? constAs(*s1Const, s1Dims, s0.md, "b") : constMem(*s1Const, s1Dims, "b");
   else r1 = s1Full ? getAs(s1Tensor, s0.md) : getAs(s1Tensor, plainOf(s1Tensor, dt::f32));
   PostOpPlan pp = planPostOps(op.postOps, dd, prefix, nullptr);
-  dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, s0.md, r1.md, s0.md), attrWith(&pp), e_.eng_);
+  dnnl::primitive_attr attr = attrWith(&pp);
+  if (!op.srcScales.empty()) {  // int8 operands (builder-int8.cc's contract): both full-size, same dtype, not swapped
+    if (aC || bC || ad != dd || bd != dd || tensorDt(op.a) != tensorDt(op.b) || tensorDt(op.a) != tensorDt(op.dst))
+      fail("srcScales need two full-size tensors of the dst's dtype");
+    attr.set_scales(DNNL_ARG_SRC_0, 0, {op.srcScales[0]});
+    attr.set_scales(DNNL_ARG_SRC_1, 0, {op.srcScales[1]});
+  }
+  dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, s0.md, r1.md, s0.md), attr, e_.eng_);
   Ref d = produceWithSum(op.dst, pd.dst_desc(), pp);
   std::vector<std::pair<int, Ref>> args = {{DNNL_ARG_SRC_0, s0}, {DNNL_ARG_SRC_1, r1}, {DNNL_ARG_DST, d}};
   for (auto &b : pp.binds) args.push_back(b);

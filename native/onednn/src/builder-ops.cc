@@ -46,8 +46,11 @@ void Builder::conv(const OpS &op) {
     if (op.dilations[i] < 1 || op.strides[i] < 1) fail("strides and dilations must be >= 1");
     dil[i] = op.dilations[i] - 1;
   }
-  md_t srcAny(sd, cdt_, tag::any), wAny(wdn, cdt_, tag::any), dstAny(dd, actDt(op.dst), tag::any);
-  if (op.blocked) {  // channels in blocks of 16 (nCw16c / nChw16c / nCdhw16c) where they divide
+  // int8: u8/s8 src, s8 weights, u8/s8/f32 dst (builder-int8.cc); bias f32 in the accumulation domain.
+  const dt sT = op.int8 ? tensorDt(op.src) : cdt_, wT = op.int8 ? dt::s8 : cdt_, dT = op.int8 ? tensorDt(op.dst) : actDt(op.dst);
+  if (op.int8 && sT != dt::u8 && sT != dt::s8) fail("int8 conv needs a u8 or s8 src");
+  md_t srcAny(sd, sT, tag::any), wAny(wdn, wT, tag::any), dstAny(dd, dT, tag::any);
+  if (op.blocked && !op.int8) {  // channels in blocks of 16 (nCw16c / nChw16c / nCdhw16c) where they divide
     const tag b16 = r == 3 ? tag::aBc16b : r == 4 ? tag::aBcd16b : tag::aBcde16b;
     if (sd[1] % 16 == 0) srcAny = md_t(sd, cdt_, b16);
     if (dd[1] % 16 == 0) dstAny = md_t(dd, actDt(op.dst), b16);
@@ -60,8 +63,10 @@ void Builder::conv(const OpS &op) {
                               op.strides, dil, op.padsBegin, op.padsEnd)
                    : CF::desc(pk::forward_inference, dnnl::algorithm::convolution_direct, srcAny, wAny, dstAny,
                               op.strides, dil, op.padsBegin, op.padsEnd);
-  CF::primitive_desc pd(d, attrWith(&pp), e_.eng_);
-  if (op.winograd) {  // Winograd where oneDNN implements it for this shape and CPU, else direct
+  dnnl::primitive_attr attr = attrWith(&pp);
+  if (op.int8) int8Attr(op, attr, 1 << 1);
+  CF::primitive_desc pd(d, attr, e_.eng_);
+  if (op.winograd && !op.int8) {  // Winograd where oneDNN implements it for this shape and CPU, else direct
     try {
       using A = dnnl::algorithm;
       CF::desc dw = op.bias.present
@@ -75,9 +80,11 @@ void Builder::conv(const OpS &op) {
   }
   std::vector<std::pair<int, Ref>> args;
   args.push_back({DNNL_ARG_SRC, getAs(op.src, pd.src_desc())});
-  args.push_back({DNNL_ARG_WEIGHTS, constAs(op.weights, wdn, pd.weights_desc(), "weights")});
+  args.push_back({DNNL_ARG_WEIGHTS, op.int8 ? constS8(op.weights, wdn, pd.weights_desc(), "weights")
+                                            : constAs(op.weights, wdn, pd.weights_desc(), "weights")});
   if (op.bias.present) args.push_back({DNNL_ARG_BIAS, constAs(op.bias, {wd[0]}, pd.bias_desc(), "bias")});
   args.push_back({DNNL_ARG_DST, produceWithSum(op.dst, pd.dst_desc(), pp)});
+  if (op.int8) int8Args(op, args);
   for (auto &b : pp.binds) args.push_back(b);
   addStep(CF(pd), pd.scratchpad_desc(), std::move(args));
   applySeparately(op.dst, pp.rest);
@@ -117,11 +124,13 @@ void Builder::matmul(const OpS &op) {
   const int64_t rows = product(dd) / N;
   auto squash = [&](const Dims &d) { return flat ? Dims{d[r - 2] == 1 && d != dd ? 1 : rows, d[r - 1]} : d; };
   Dims a2 = flat ? Dims{rows, K} : ad, d2 = flat ? Dims{rows, N} : dd;
-  md_t aMd = plainMd(a2, cdt_), dMd = plainMd(d2, dt::f32);
+  const dt aT = op.int8 ? tensorDt(op.a) : cdt_, bT = op.int8 ? dt::s8 : cdt_, dT = op.int8 ? tensorDt(op.dst) : dt::f32;
+  if (op.int8 && ((aT != dt::u8 && aT != dt::s8) || !bConst)) fail("int8 matmul needs a u8 or s8 a and constant s8 b");
+  md_t aMd = plainMd(a2, aT), dMd = plainMd(d2, dT);
   // dst read only by a transpose: write it with strides that make the transposed view plain
   // (attention's [B,H,S,D] -> [B,S,H,D] then costs no copy).
   int tr = -1;
-  if (!flat && readers_[op.dst] == 1 && lastUse_[op.dst] > opIndex_) {
+  if (!flat && !op.int8 && readers_[op.dst] == 1 && lastUse_[op.dst] > opIndex_) {
     const OpS &next = spec_.ops[lastUse_[op.dst]];
     if (next.kind == "transpose" && next.src == op.dst && next.perm.size() == r) tr = lastUse_[op.dst];
   }
@@ -139,7 +148,7 @@ void Builder::matmul(const OpS &op) {
   md_t bMd;
   Dims bView = flat ? Dims{K, N} : bd;
   if (bConst) {
-    bMd = md_t(bView, cdt_, tag::any);
+    bMd = md_t(bView, bT, tag::any);
   } else {
     Dims st = rowMajorStrides(bd);
     if (op.bTransposed) {  // b is stored [..., N, K]; view it as [..., K, N]
@@ -157,19 +166,22 @@ void Builder::matmul(const OpS &op) {
   md_t biasMd = plainMd(biasDims, dt::f32);
   PostOpPlan pp = planPostOps(op.postOps, dd, {}, [&](int t) { return plainMd(squash(padLeft(dims(t), r)), dt::f32); });
   dnnl::matmul::desc d = op.bias.present ? dnnl::matmul::desc(aMd, bMd, biasMd, dMd) : dnnl::matmul::desc(aMd, bMd, dMd);
-  dnnl::matmul::primitive_desc pd(d, attrWith(&pp), e_.eng_);
+  dnnl::primitive_attr attr = attrWith(&pp);
+  if (op.int8) int8Attr(op, attr, 1 << (static_cast<int>(d2.size()) - 1));
+  dnnl::matmul::primitive_desc pd(d, attr, e_.eng_);
   std::vector<std::pair<int, Ref>> args;
-  Ref a = aView ? cur(op.a) : getAs(op.a, plainOf(op.a, cdt_));
+  Ref a = aView ? cur(op.a) : getAs(op.a, plainOf(op.a, aT));
   args.push_back({DNNL_ARG_SRC, Ref{a.slot, aMd, {}}});
   if (bConst) {
-    args.push_back({DNNL_ARG_WEIGHTS, constAs(op.bC, bView, pd.weights_desc(), "b")});
+    args.push_back({DNNL_ARG_WEIGHTS, op.int8 ? constS8(op.bC, bView, pd.weights_desc(), "b") : constAs(op.bC, bView, pd.weights_desc(), "b")});
   } else {
     Ref b = bMd == cur(op.b).md ? cur(op.b) : getAs(op.b, plainOf(op.b, cdt_));
     args.push_back({DNNL_ARG_WEIGHTS, Ref{b.slot, bMd, {}}});
   }
   if (op.bias.present) args.push_back({DNNL_ARG_BIAS, constAs(op.bias, biasDims, biasMd, "bias")});
-  Ref dst = produceWithSum(op.dst, tr >= 0 ? dMd : plainOf(op.dst, dt::f32), pp);
+  Ref dst = produceWithSum(op.dst, tr >= 0 ? dMd : plainOf(op.dst, dT), pp);
   args.push_back({DNNL_ARG_DST, Ref{dst.slot, dMd, {}}});
+  if (op.int8) int8Args(op, args);
   for (auto &b : pp.binds) args.push_back(b);
   addStep(dnnl::matmul(pd), pd.scratchpad_desc(), std::move(args));
   applySeparately(op.dst, pp.rest);

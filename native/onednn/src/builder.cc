@@ -68,7 +68,10 @@ void Builder::fail(const std::string &msg) const {
 }
 
 const Dims &Builder::dims(int t) const { return spec_.tensors[t].dims; }
-dt Builder::tensorDt(int t) const { return spec_.tensors[t].s32 ? dt::s32 : dt::f32; }
+dt Builder::tensorDt(int t) const {
+  const TensorS &x = spec_.tensors[t];
+  return x.q8 == 1 ? dt::u8 : x.q8 == 2 ? dt::s8 : x.s32 ? dt::s32 : dt::f32;
+}
 
 void Builder::checkTensor(int t, const char *field) const {
   if (t < 0 || t >= static_cast<int>(spec_.tensors.size()))
@@ -325,6 +328,7 @@ void Builder::build() {
       else if (op.kind == "transpose") transpose(op);
       else if (op.kind == "reshape") reshape(op);
       else if (op.kind == "reduce") reduce(op);
+      else if (op.kind == "quantize" || op.kind == "dequantize") quantize(op);
       else fail("unknown op kind");
     } catch (const dnnl::error &err) {
       fail(std::string("oneDNN could not create the primitive: ") + err.what());

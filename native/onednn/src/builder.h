@@ -70,6 +70,15 @@ class Builder {
   void transpose(const OpS &op);
   void reshape(const OpS &op);
   void reduce(const OpS &op);
+  // int8 (builder-int8.cc)
+  void quantize(const OpS &op);  // quantize and dequantize: a reorder with scales and a zero point
+  // Output scales and src/dst zero points of an int8 conv/matmul (scaleMask: the dst dim of the
+  // per-channel scales); the zero points are runtime values bound by int8Args.
+  void int8Attr(const OpS &op, dnnl::primitive_attr &a, int scaleMask) const;
+  void int8Args(const OpS &op, std::vector<std::pair<int, Ref>> &args);
+  // An s8 constant (weights holding integers -128..127) in layout `want`.
+  Ref constS8(const ConstS &c, const Dims &dims, const md_t &want, const char *field);
+  Ref s32Scalar(int32_t v);
 
   // helpers (builder.cc)
   [[noreturn]] void fail(const std::string &msg) const;

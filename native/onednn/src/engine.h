@@ -47,11 +47,18 @@ struct OpS {
   std::string alg;
   float alpha = 0, beta = 0, epsilon = 0;
   std::vector<PostOpS> postOps;
+  // int8 (builder-int8.cc): conv/matmul with outputScales present run u8/s8 x s8 primitives;
+  // quantize/dequantize are scaled reorders (scales per tensor or along `axis`).
+  bool int8 = false;
+  std::vector<float> outScales, scales, srcScales;  // srcScales: binary's src0/src1 scales (empty = none)
+  int32_t srcZp = 0, dstZp = 0, zeroPoint = 0;
 };
 
 struct TensorS {
   Dims dims;
   bool s32 = false;
+  // 0 = f32 or s32 (see s32), 1 = u8, 2 = s8
+  int q8 = 0;
 };
 
 struct SpecS {

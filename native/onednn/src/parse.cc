@@ -65,14 +65,21 @@ ConstS asConst(const Napi::Value &v, const std::string &path) {
   for (int64_t d : c.dims)
     if (d < 1) bad(path + ".dims", "dims must be >= 1");
   Napi::Value data = field(o, "data");
-  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    bad(path + ".data", "expected a Float32Array");
-  Napi::Float32Array f = data.As<Napi::Float32Array>();
+  const bool i8 = data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  if (!data.IsTypedArray() || (data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array && !i8))
+    bad(path + ".data", "expected a Float32Array (or an Int8Array for int8 weights)");
   int64_t n = 1;
   for (int64_t d : c.dims) n *= d;
-  if (static_cast<int64_t>(f.ElementLength()) != n)
-    bad(path + ".data", "has " + std::to_string(f.ElementLength()) + " elements, dims need " + std::to_string(n));
-  c.data.assign(f.Data(), f.Data() + f.ElementLength());
+  size_t len = data.As<Napi::TypedArray>().ElementLength();
+  if (static_cast<int64_t>(len) != n)
+    bad(path + ".data", "has " + std::to_string(len) + " elements, dims need " + std::to_string(n));
+  if (i8) {
+    Napi::Int8Array f = data.As<Napi::Int8Array>();
+    c.data.assign(f.Data(), f.Data() + len);
+  } else {
+    Napi::Float32Array f = data.As<Napi::Float32Array>();
+    c.data.assign(f.Data(), f.Data() + len);
+  }
   return c;
 }
 
@@ -119,6 +126,32 @@ std::vector<PostOpS> asPostOps(const Napi::Object &o, const std::string &path, s
   return out;
 }
 
+std::vector<float> asFloats(const Napi::Value &v, const std::string &path) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) bad(path, "expected a Float32Array");
+  Napi::Float32Array f = v.As<Napi::Float32Array>();
+  for (size_t i = 0; i < f.ElementLength(); ++i)
+    if (!std::isfinite(f[i]) || !(f[i] > 0)) bad(path + "[" + std::to_string(i) + "]", "scales must be finite and > 0");
+  return std::vector<float>(f.Data(), f.Data() + f.ElementLength());
+}
+
+int32_t asZp(const Napi::Value &v, const std::string &path) {
+  if (v.IsUndefined()) return 0;
+  int64_t z = asInt(v, path);
+  if (z < -128 || z > 255) bad(path, "expected an 8-bit zero point (-128..255)");
+  return static_cast<int32_t>(z);
+}
+
+// Optional int8 fields of conv/matmul: outputScales (present = int8 mode), srcZeroPoint, dstZeroPoint.
+void parseInt8(const Napi::Object &o, const std::string &p, OpS &op) {
+  Napi::Value sc = field(o, "outputScales");
+  if (sc.IsUndefined()) return;
+  op.int8 = true;
+  op.outScales = asFloats(sc, p + ".outputScales");
+  if (op.outScales.empty()) bad(p + ".outputScales", "expected at least one scale");
+  op.srcZp = asZp(field(o, "srcZeroPoint"), p + ".srcZeroPoint");
+  op.dstZp = asZp(field(o, "dstZeroPoint"), p + ".dstZeroPoint");
+}
+
 OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
   OpS op;
   op.kind = asString(field(o, "kind"), p + ".kind");
@@ -150,6 +183,7 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
       op.blocked = l == "blocked16";
     }
     op.postOps = asPostOps(o, p, nT);
+    parseInt8(o, p, op);
   } else if (k == "matmul") {
     op.a = idx("a");
     tensorOrConst(field(o, "b"), p + ".b", nT, op.b, op.bC);
@@ -157,6 +191,13 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
     if (!bt.IsUndefined()) op.bTransposed = asBool(bt, p + ".bTransposed");
     op.bias = optConst(o, "bias", p);
     op.postOps = asPostOps(o, p, nT);
+    parseInt8(o, p, op);
+  } else if (k == "quantize" || k == "dequantize") {
+    op.scales = asFloats(field(o, "scales"), p + ".scales");
+    if (op.scales.empty()) bad(p + ".scales", "expected at least one scale");
+    op.zeroPoint = asZp(field(o, "zeroPoint"), p + ".zeroPoint");
+    Napi::Value ax = field(o, "axis");
+    if (!ax.IsUndefined()) op.axis = asInt(ax, p + ".axis");
   } else if (k == "pool") {
     op.alg = str("alg");
     op.kernel = ints("kernel");
@@ -172,6 +213,12 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
     tensorOrConst(field(o, "a"), p + ".a", nT, op.a, op.aC);
     tensorOrConst(field(o, "b"), p + ".b", nT, op.b, op.bC);
     op.postOps = asPostOps(o, p, nT);
+    Napi::Value ss = field(o, "srcScales");
+    if (!ss.IsUndefined()) {
+      Napi::Array a = asArray(ss, p + ".srcScales");
+      if (a.Length() != 2) bad(p + ".srcScales", "expected [scale of a, scale of b]");
+      for (uint32_t i = 0; i < 2; ++i) op.srcScales.push_back(static_cast<float>(asNumber(a.Get(i), p + ".srcScales[" + std::to_string(i) + "]")));
+    }
   } else if (k == "softmax") {
     op.axis = asInt(field(o, "axis"), p + ".axis");
     op.log = asBool(field(o, "log"), p + ".log");
@@ -219,8 +266,9 @@ SpecS parseSpec(const Napi::Value &v) {
     for (int64_t d : tt.dims)
       if (d < 1) bad(p + ".dims", "dims must be >= 1 (empty tensors are not supported)");
     std::string d = asString(field(t, "dtype"), p + ".dtype");
-    if (d != "f32" && d != "s32") bad(p + ".dtype", "expected 'f32' or 's32'");
+    if (d != "f32" && d != "s32" && d != "u8" && d != "s8") bad(p + ".dtype", "expected 'f32', 's32', 'u8' or 's8'");
     tt.s32 = d == "s32";
+    tt.q8 = d == "u8" ? 1 : d == "s8" ? 2 : 0;
     s.tensors.push_back(tt);
   }
   const size_t nT = s.tensors.size();

@@ -15,9 +15,9 @@ import type { Backend, BackendFactory, CompiledSegment, SegmentSpec } from '../b
 import { OptiflowError } from '../../ir/errors.js';
 import { isTensorValue, sizeOf, type RuntimeValue, type TensorData } from '../../ir/tensor-data.js';
 import { loadOnednnAddon } from './native.js';
-import type { NativeAddon, NativeEngine, Precision } from './spec.js';
+import type { EngineArray, EngineDType, NativeAddon, NativeEngine, Precision } from './spec.js';
 import { onednnSupports } from './support.js';
-import { translateSegment, type TranslatedSegment } from './translate.js';
+import { ONNX_DTYPE, translateSegment, type TranslatedSegment } from './translate.js';
 
 export { onednnSupports } from './support.js';
 export { translateSegment, type TranslatedSegment, type TranslateOptions } from './translate.js';
@@ -36,6 +36,14 @@ export interface OnednnOptions {
   readonly enginesPerSegment?: number;
   /** The addon to use (default: {@link loadOnednnAddon}). */
   readonly addon?: NativeAddon;
+}
+
+/** Typed array constructor of each engine dtype at the edges. */
+const ARRAY = { f32: Float32Array, s32: Int32Array, u8: Uint8Array, s8: Int8Array } as const;
+
+/** The engine dtype of an ONNX tensor type at a segment edge; undefined when the engine cannot take it. */
+function engineDType(type: string): EngineDType | undefined {
+  return type === 'float32' ? 'f32' : type === 'uint8' ? 'u8' : type === 'int8' ? 's8' : undefined;
 }
 
 /** One cached engine and the tail of its run queue. */
@@ -117,30 +125,31 @@ class SegmentEngines {
    */
   precompile(): void {
     const dims: number[][] = [];
+    const dtypes: EngineDType[] = [];
     let symbolic = false;
     for (const name of this.spec.inputs) {
       const info = this.spec.graph.valueInfo.get(name) ?? this.spec.graph.inputs.find((v) => v.name === name);
-      if (info?.dtype !== undefined && info.dtype !== 'float32') {
-        throw new OptiflowError('unsupported_op', `onednn: segment input '${name}' is ${info.dtype}; only float32`);
-      }
+      const dt = engineDType(info?.dtype ?? 'float32');
+      if (!dt) throw new OptiflowError('unsupported_op', `onednn: segment input '${name}' is ${info?.dtype}; only float32, uint8 and int8`);
+      dtypes.push(dt);
       const s = info?.shape;
       if (!s) return;
       if (s.some((d) => typeof d !== 'number')) symbolic = true;
       dims.push(s.map((d) => (typeof d === 'number' ? d : 1)));
     }
-    if (!symbolic) { this.engineFor(dims); return; }
+    if (!symbolic) { this.engineFor(dims, dtypes); return; }
     try {
-      translateSegment(this.spec, dims, this.options);
+      translateSegment(this.spec, dims, this.options, dtypes);
     } catch (e) {
       if (e instanceof OptiflowError && e.code === 'unsupported_op') throw e;
     }
   }
 
-  private engineFor(dims: readonly (readonly number[])[]): CachedEngine {
-    const key = dims.map((d) => d.join('x')).join('|');
+  private engineFor(dims: readonly (readonly number[])[], dtypes: readonly EngineDType[]): CachedEngine {
+    const key = dims.map((d, i) => `${d.join('x')}${dtypes[i]}`).join('|');
     const hit = this.engines.get(key);
     if (hit) { this.engines.delete(key); this.engines.set(key, hit); return hit; }
-    const translated = translateSegment(this.spec, dims, this.options);
+    const translated = translateSegment(this.spec, dims, this.options, dtypes);
     let engine: NativeEngine;
     try {
       engine = this.addon.createEngine(translated.engine);
@@ -159,14 +168,17 @@ class SegmentEngines {
 
   async run(inputs: readonly RuntimeValue[]): Promise<RuntimeValue[]> {
     if (this.disposed) throw new OptiflowError('runtime_error', 'onednn segment used after release');
-    const data: Float32Array[] = inputs.map((v, i) => {
-      if (!isTensorValue(v) || v.type !== 'float32' || !(v.data instanceof Float32Array)) {
-        throw new OptiflowError('runtime_error', `onednn: segment input '${this.spec.inputs[i]}' must be a float32 tensor`);
+    const dtypes: EngineDType[] = [];
+    const data: EngineArray[] = inputs.map((v, i) => {
+      const dt = isTensorValue(v) ? engineDType(v.type) : undefined;
+      if (!isTensorValue(v) || !dt || !(v.data instanceof ARRAY[dt])) {
+        throw new OptiflowError('runtime_error', `onednn: segment input '${this.spec.inputs[i]}' must be a float32, uint8 or int8 tensor`);
       }
-      return v.data;
+      dtypes.push(dt);
+      return v.data as EngineArray;
     });
-    const entry = this.engineFor(inputs.map((v) => (v as TensorData).dims));
-    const outputs = entry.translated.outputDims.map((d) => new Float32Array(sizeOf(d)));
+    const entry = this.engineFor(inputs.map((v) => (v as TensorData).dims), dtypes);
+    const outputs = entry.translated.outputDims.map((d, k) => new ARRAY[entry.translated.outputDTypes[k]!](sizeOf(d)));
     const job = entry.queue.then(() => entry.engine.run(data, outputs));
     entry.queue = job.catch(() => undefined);
     try {
@@ -174,7 +186,7 @@ class SegmentEngines {
     } catch (e) {
       throw new OptiflowError('runtime_error', `onednn: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return outputs.map((out, k): TensorData => ({ type: 'float32', dims: [...entry.translated.outputDims[k]!], data: out }));
+    return outputs.map((out, k): TensorData => ({ type: ONNX_DTYPE[entry.translated.outputDTypes[k]!], dims: [...entry.translated.outputDims[k]!], data: out } as TensorData));
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@
  * chain in one native call on a libuv worker thread.
  *
  * All dims are concrete (an engine is specialized per input shape; the TypeScript side caches
- * engines by shape). Tensors at the engine's edges are plain row-major ("abcd") float32.
+ * engines by shape). Tensors at the engine's edges are plain row-major ("abcd"), float32 or (int8 engines) u8/s8.
  *
  * Sources: oneDNN 2.6 developer guide (primitives, post-ops, memory format propagation with
  * `format_tag::any`); TF-TRT segments.
@@ -23,8 +23,13 @@
  */
 export type Precision = 'fp32' | 'bf16';
 
-/** Element type of an engine tensor at its edges (inside, the addon may choose bf16 when precision is bf16). */
-export type EngineDType = 'f32' | 's32';
+/**
+ * Element type of an engine tensor (inside, the addon may choose bf16 for f32 tensors when
+ * precision is bf16). `u8` / `s8` are quantized activations (ONNX uint8 / int8): written by
+ * `quantize` and int8 `conv` / `matmul`, read by `dequantize`, int8 `conv` / `matmul` and
+ * `reshape`; at the engine's edges they are passed as `Uint8Array` / `Int8Array`.
+ */
+export type EngineDType = 'f32' | 's32' | 'u8' | 's8';
 
 /** A tensor of the engine, referenced by its index in {@link EngineSpec.tensors}. */
 export interface EngineTensor {
@@ -61,7 +66,32 @@ export type PostOp =
 /** A constant (weights, bias, scale), copied by the addon at engine creation. */
 export interface EngineConst {
   readonly dims: readonly number[];
-  readonly data: Float32Array;
+  /** Float32 values; the weights of an int8 conv / matmul may also be an Int8Array (or Float32Array holding integers -128..127). */
+  readonly data: Float32Array | Int8Array;
+}
+
+/**
+ * The int8 form of a `conv` / `matmul` ({@link EngineOp}): present `outputScales` makes the op run
+ * oneDNN's int8 primitive (VNNI/AMX where the CPU has them) with a u8 or s8 src, s8 weights
+ * (`weights` / `b` constant, integers -128..127: a nonzero weight zero point is subtracted by the
+ * TypeScript side) and a u8, s8 or f32 dst (the dst tensor's dtype). oneDNN 2.6 computes
+ *
+ *   dst[c] = saturate(round_half_even(post_ops(outputScales[c] · (Σ (src − srcZeroPoint) · w + bias[c])) + dstZeroPoint))
+ *
+ * with `bias` (f32) in the accumulation domain, i.e. ONNX QLinearConv's int32 B as is, and
+ * outputScales[c] = x_scale · w_scale[c] / y_scale (one value, or one per output channel: conv
+ * dim 1, matmul last dim). Padding reads the real zero (src = srcZeroPoint), as ONNX QLinearConv.
+ * Zero points are runtime s32 values (`DNNL_ARG_ATTR_ZERO_POINTS`), supported by the VNNI
+ * kernels of oneDNN 2.6. Source: oneDNN 2.6 developer guide, "Int8 computation" and "Primitive
+ * attributes: quantization"; ONNX QLinearConv / QLinearMatMul.
+ */
+export interface Int8Fields {
+  /** Per-tensor (length 1) or per-output-channel output scales, each > 0. */
+  readonly outputScales?: Float32Array;
+  /** Zero point of src (u8: 0..255, s8: -128..127); default 0. */
+  readonly srcZeroPoint?: number;
+  /** Zero point of dst (u8/s8 dst only); default 0. */
+  readonly dstZeroPoint?: number;
 }
 
 /** One primitive of the chain. `src`/`dst` are tensor indices. */
@@ -87,24 +117,45 @@ export type EngineOp =
        * `blocked16`: src and dst use channel blocks of 16 (nChw16c; nCw16c, nCdhw16c) where their
        * channel count divides by 16 (measured here: ResNet-50 batch 8 12% faster, batch 1 equal).
        */
-      readonly layout?: ConvLayout }
+      readonly layout?: ConvLayout } & Int8Fields
   /**
    * MatMul with numpy batch broadcasting: a [..., M, K] × b [..., K, N] → dst [..., M, N]; `b` is a
    * tensor index or a constant (weights). Gemm's transposes are resolved by the TypeScript side
    * (constants transposed; `transB` for tensors via `bTransposed`). Bias [N] broadcast over rows.
    */
   | { readonly kind: 'matmul'; readonly a: number; readonly b: number | EngineConst; readonly bTransposed?: boolean;
-      readonly dst: number; readonly bias?: EngineConst; readonly postOps: readonly PostOp[] }
+      readonly dst: number; readonly bias?: EngineConst; readonly postOps: readonly PostOp[] } & Int8Fields
+  /**
+   * ONNX QuantizeLinear (src f32 → dst u8/s8): dst = saturate(round_half_even(src / scale) + zeroPoint),
+   * a oneDNN reorder with output scales 1/scale (so a value exactly halfway between two steps after
+   * the division may round to the other neighbour: within one quantization step of ONNX). `scales`
+   * has one value (per tensor) or dims[axis] values (per axis); one zero point for all.
+   */
+  | { readonly kind: 'quantize'; readonly src: number; readonly dst: number; readonly scales: Float32Array;
+      readonly zeroPoint: number; readonly axis?: number }
+  /**
+   * ONNX DequantizeLinear (src u8/s8 → dst f32): dst = (src − zeroPoint) · scale (exact in f32),
+   * a oneDNN reorder; dst keeps src's layout (NHWC stays NHWC). Scales as for `quantize`.
+   */
+  | { readonly kind: 'dequantize'; readonly src: number; readonly dst: number; readonly scales: Float32Array;
+      readonly zeroPoint: number; readonly axis?: number }
   /** Pooling over the spatial dims of NCHW; `avg_exclude` = ONNX count_include_pad 0. */
   | { readonly kind: 'pool'; readonly alg: 'max' | 'avg_include' | 'avg_exclude'; readonly src: number; readonly dst: number;
       readonly kernel: readonly number[]; readonly strides: readonly number[];
       readonly padsBegin: readonly number[]; readonly padsEnd: readonly number[] }
   | { readonly kind: 'eltwise'; readonly alg: EltwiseAlg; readonly alpha: number; readonly beta: number;
       readonly src: number; readonly dst: number }
-  /** Elementwise binary with numpy broadcasting (ranks equalized by the TypeScript side). */
+  /**
+   * Elementwise binary with numpy broadcasting (ranks equalized by the TypeScript side).
+   * `srcScales` (int8): a and b are full-size u8 (or both s8) tensors multiplied by these scales
+   * before the op (oneDNN binary scales attribute), computed in f32, the post-ops applied, and
+   * the dst (of a's dtype) rounded half to even and saturated: an int8 residual Add
+   * (DequantizeLinear → Add → [Relu] → QuantizeLinear) is one primitive, its zero points and the
+   * output quantization expressed as eltwise post-ops (linear, then clip for the Relu).
+   */
   | { readonly kind: 'binary'; readonly alg: 'add' | 'mul' | 'sub' | 'div' | 'max' | 'min';
       readonly a: number | EngineConst; readonly b: number | EngineConst; readonly dst: number;
-      readonly postOps: readonly PostOp[] }
+      readonly postOps: readonly PostOp[]; readonly srcScales?: readonly [number, number] }
   /** Softmax (or LogSoftmax) along `axis` (non-negative). */
   | { readonly kind: 'softmax'; readonly src: number; readonly dst: number; readonly axis: number; readonly log: boolean }
   /** Layer normalization over the last dim with scale and shift [C]. */
@@ -170,6 +221,9 @@ export interface NativeInfo {
   readonly liveEngines?: number;
 }
 
+/** The typed array of an engine edge tensor by {@link EngineDType}: f32 Float32Array, s32 Int32Array, u8 Uint8Array, s8 Int8Array. */
+export type EngineArray = Float32Array | Int32Array | Uint8Array | Int8Array;
+
 /** A compiled engine (native handle). */
 export interface NativeEngine {
   /**
@@ -179,7 +233,7 @@ export interface NativeEngine {
    * @returns resolves when the outputs are written
    * @throws (rejects) Error with oneDNN's status message
    */
-  run(inputs: readonly (Float32Array | Int32Array)[], outputs: readonly (Float32Array | Int32Array)[]): Promise<void>;
+  run(inputs: readonly EngineArray[], outputs: readonly EngineArray[]): Promise<void>;
   /** Frees the primitives and their memory now (also done by the garbage collector). */
   dispose(): void;
 }

@@ -29,6 +29,12 @@ const convRank: Check = (q) => {
 };
 const notConst0: Check = (q) => (isConst(q, 0) ? 'input 0 is a constant (constant folding handles it)' : undefined);
 
+/** 8-bit quantized element types oneDNN's int8 primitives read and write. */
+const INT8: ReadonlySet<string> = new Set(['uint8', 'int8']);
+/** Input `i` must be a uint8 or int8 tensor. */
+const int8Input = (i: number): Check => (q) =>
+  (INT8.has(q.inputs[i]?.dtype ?? '') ? undefined : `input ${i} is ${q.inputs[i]?.dtype ?? 'of unknown dtype'}; uint8 or int8 expected`);
+
 /** Extra checks by `domain::opType`, beyond dtypes. */
 const CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['::Conv', both(constInputs([1, 2], 'Conv weights and bias'), notConst0, convRank)],
@@ -56,6 +62,15 @@ const CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>([
     return [0, 1, 2].some((i) => isConst(q, i)) ? 'Attention with a constant Q, K or V' : undefined;
   }],
   ['optiflow::FusedElementwise', (q, a) => programUnsupported(parseProgram(a['program'] as string, q.node.inputs.length, q.node))],
+  ['::QuantizeLinear', both(constInputs([1, 2], 'QuantizeLinear scale and zero point'), notConst0,
+    (_q, a) => ((a['output_dtype'] as number | undefined) ? 'QuantizeLinear with output_dtype' : undefined),
+    (_q, a) => ((a['saturate'] as number | undefined) === 0 ? 'QuantizeLinear with saturate 0' : undefined),
+    (q) => (q.node.inputs[2] && !INT8.has(q.inputs[2]?.dtype ?? '') ? `QuantizeLinear to ${q.inputs[2]?.dtype ?? 'an unknown dtype'}` : undefined))],
+  ['::DequantizeLinear', both(constInputs([1, 2], 'DequantizeLinear scale and zero point'), notConst0, int8Input(0))],
+  ['::QLinearConv', both(constInputs([1, 2, 3, 4, 5, 6, 7, 8], 'QLinearConv scales, zero points, weights and bias'), notConst0,
+    int8Input(0), (q) => convRank({ ...q, inputs: [q.inputs[0], q.inputs[3]] } as SupportQuery, {}))],
+  ['::QLinearMatMul', both(constInputs([1, 2, 3, 4, 5, 6, 7], 'QLinearMatMul scales, zero points and b'), notConst0, int8Input(0),
+    (q) => (q.inputs[3]?.shape && q.inputs[3].shape.length !== 2 ? 'QLinearMatMul with a b of rank other than 2' : undefined))],
 ]);
 
 function lastAxis(q: SupportQuery, a: Readonly<Record<string, unknown>>): string | undefined {
@@ -69,6 +84,9 @@ function lastAxis(q: SupportQuery, a: Readonly<Record<string, unknown>>): string
 const NON_FLOAT_INPUTS: ReadonlyMap<string, readonly number[]> = new Map([
   ['::Reshape', [1]], ['::Squeeze', [1]], ['::Unsqueeze', [1]], ['::Dropout', [1, 2]],
   ['::ReduceSum', [1]], ['::ReduceMean', [1]], ['::ReduceMax', [1]], ['::ReduceMin', [1]], ['optiflow::Attention', [3]],
+  // int8 (translate-int8.ts): quantized tensors and constant scales / zero points / weights / bias, checked in CHECKS
+  ['::QuantizeLinear', [1, 2]], ['::DequantizeLinear', [0, 1, 2]],
+  ['::QLinearConv', [0, 1, 2, 3, 4, 5, 6, 7, 8]], ['::QLinearMatMul', [0, 1, 2, 3, 4, 5, 6, 7]],
 ]);
 
 /**

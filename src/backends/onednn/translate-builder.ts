@@ -10,7 +10,7 @@
 import { OptiflowError } from '../../ir/errors.js';
 import type { Node } from '../../ir/graph.js';
 import { sizeOf, type TensorData } from '../../ir/tensor-data.js';
-import type { EltwiseAlg, EngineConst, EngineOp, PostOp } from './spec.js';
+import type { EltwiseAlg, EngineConst, EngineDType, EngineOp, PostOp } from './spec.js';
 
 /** A value during translation: an engine tensor (index into the tensor list) or a constant. */
 export type Val = { readonly kind: 'tensor'; readonly index: number } | { readonly kind: 'const'; readonly data: TensorData };
@@ -61,8 +61,8 @@ export function constData(t: TensorData, where: string): Float32Array {
   throw new OptiflowError('unsupported_op', `onednn: constant of dtype ${t.type}; only float32`, [where]);
 }
 
-/** An engine constant with `dims`. */
-export function econst(dims: readonly number[], data: Float32Array): EngineConst {
+/** An engine constant with `dims` (Int8Array data: int8 weights). */
+export function econst(dims: readonly number[], data: Float32Array | Int8Array): EngineConst {
   return { dims: [...dims], data };
 }
 
@@ -73,6 +73,8 @@ type PostOpKind = 'conv' | 'matmul' | 'binary';
 export class EngineBuilder {
   /** Dims of each engine tensor. */
   readonly tensors: number[][] = [];
+  /** Element type of each engine tensor (parallel to {@link tensors}; `f32` unless int8). */
+  readonly dtypes: EngineDType[] = [];
   /** Engine tensor or constant of each graph value name bound so far. */
   readonly values = new Map<string, Val>();
   /** Tensors fed by the engine's inputs, in segment input order. */
@@ -84,6 +86,8 @@ export class EngineBuilder {
   private readonly producer = new Map<number, number>();
   /** Readers of each tensor that are not graph nodes' value names (engine-internal reuse). */
   private readonly internalReads = new Map<number, number>();
+  /** Ops dropped by {@link removeOp}. */
+  private readonly removed = new Set<number>();
 
   /**
    * @param uses number of reads of each value name by the segment's nodes
@@ -92,20 +96,24 @@ export class EngineBuilder {
   constructor(readonly uses: ReadonlyMap<string, number>, readonly segmentOutputs: ReadonlySet<string>) {}
 
   /** Binds a segment input to a new tensor. */
-  bindInput(name: string, dims: readonly number[]): void {
-    const i = this.tensor(dims);
+  bindInput(name: string, dims: readonly number[], dtype: EngineDType = 'f32'): void {
+    const i = this.tensor(dims, dtype);
     this.inputIndices.push(i);
     this.values.set(name, { kind: 'tensor', index: i });
   }
 
-  /** A new tensor with `dims`. */
-  tensor(dims: readonly number[]): number {
+  /** A new tensor with `dims` (element type `dtype`, default f32). */
+  tensor(dims: readonly number[], dtype: EngineDType = 'f32'): number {
     this.tensors.push([...dims]);
+    this.dtypes.push(dtype);
     return this.tensors.length - 1;
   }
 
   /** Dims of tensor `i`. */
   dims(i: number): number[] { return this.tensors[i]!; }
+
+  /** Element type of tensor `i`. */
+  dtype(i: number): EngineDType { return this.dtypes[i]!; }
 
   /** Binds a node output name to a tensor. */
   bind(name: string | undefined, index: number): void {
@@ -124,6 +132,22 @@ export class EngineBuilder {
     return k;
   }
 
+  /** Producing op index of tensor `t` (undefined for segment inputs). */
+  producerOf(t: number): number | undefined { return this.producer.get(t); }
+
+  /** Number of ops reading tensor `t` as a primary operand (src, a, b, srcs). */
+  readsOf(t: number): number { return this.internalReads.get(t) ?? 0; }
+
+  /**
+   * Drops op `k` (its dst must not be read by any later op: the caller checked); the op list
+   * keeps its indices, {@link finishOps} leaves it out.
+   */
+  removeOp(k: number): void {
+    this.removed.add(k);
+    const op = this.ops[k]!;
+    if ('dst' in op && this.producer.get(op.dst) === k) this.producer.delete(op.dst);
+  }
+
   /** Replaces op `k` (same kind and dst), keeping its post-op list. */
   replaceOp(k: number, op: EngineOp): void { this.ops[k] = op; }
 
@@ -133,18 +157,19 @@ export class EngineBuilder {
   /** Op `k`. */
   op(k: number): EngineOp { return this.ops[k]!; }
 
-  /** The ops with their final post-op lists. */
+  /** The ops with their final post-op lists (removed ops left out). */
   finishOps(): EngineOp[] {
-    return this.ops.map((op, k) => {
+    return this.ops.flatMap((op, k) => {
+      if (this.removed.has(k)) return [];
       const p = this.post.get(k);
-      return p && 'postOps' in op ? { ...op, postOps: p } as EngineOp : op;
+      return [p && 'postOps' in op ? { ...op, postOps: p } as EngineOp : op];
     });
   }
 
   /** A tensor with `dims` holding `src`'s elements (a reshape op, or `src` itself when dims agree). */
   reshape(src: number, dims: readonly number[]): number {
     if (sameDims(this.dims(src), dims)) return src;
-    const dst = this.tensor(dims);
+    const dst = this.tensor(dims, this.dtype(src));
     this.emit({ kind: 'reshape', src, dst });
     return dst;
   }

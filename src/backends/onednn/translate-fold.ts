@@ -107,7 +107,7 @@ function tryFold(ctx: NodeCtx, alg: BinaryAlg, t: Val, other: Val, ti: number): 
 function foldConstant(ctx: NodeCtx, k: number, alg: BinaryAlg, c: Val & { kind: 'const' }, out: readonly number[]): boolean {
   const { b } = ctx;
   const op = b.op(k);
-  if ((op.kind !== 'conv' && op.kind !== 'matmul') || b.postOpsOf(k).length) return false;
+  if ((op.kind !== 'conv' && op.kind !== 'matmul') || b.postOpsOf(k).length || op.outputScales) return false;
   if (alg === 'max' || alg === 'min') return false;
   const r = out.length;
   const cd = padDims(c.data.dims, r);

@@ -5,6 +5,7 @@
  */
 import type { Translator } from './translate-builder.js';
 import { FUSED_TRANSLATORS } from './translate-fused.js';
+import { INT8_TRANSLATORS } from './translate-int8.js';
 import { LINEAR_TRANSLATORS } from './translate-linear.js';
 import { STANDARD_TRANSLATORS } from './translate-ops.js';
 
@@ -13,4 +14,5 @@ export const TRANSLATORS: ReadonlyMap<string, Translator> = new Map<string, Tran
   ...[...STANDARD_TRANSLATORS].map(([k, t]) => [`::${k}`, t] as [string, Translator]),
   ...LINEAR_TRANSLATORS,
   ...FUSED_TRANSLATORS,
+  ...INT8_TRANSLATORS,
 ]);

@@ -11,9 +11,10 @@
  */
 import type { SegmentSpec } from '../backend.js';
 import { OptiflowError } from '../../ir/errors.js';
+import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import { resolveAttrs, type InputInfo } from '../../ops/schema.js';
-import type { EngineOp, EngineSpec, EngineTensor, Precision } from './spec.js';
+import type { EngineDType, EngineOp, EngineSpec, EngineTensor, Precision } from './spec.js';
 import { EngineBuilder, type NodeCtx, type Val } from './translate-builder.js';
 import { TRANSLATORS } from './translate-table.js';
 
@@ -29,24 +30,28 @@ export interface TranslatedSegment {
   readonly engine: EngineSpec;
   /** Dims of {@link SegmentSpec.outputs}, in order (the engine's output tensors' dims). */
   readonly outputDims: readonly (readonly number[])[];
+  /** Element types of {@link SegmentSpec.outputs}, in order. */
+  readonly outputDTypes: readonly EngineDType[];
 }
 
 /**
  * Translates a segment for concrete input dims.
  * @param spec the segment (nodes, graph with initializers, opsets, inputs/outputs)
- * @param inputDims concrete dims of {@link SegmentSpec.inputs}, in order (all float32)
+ * @param inputDims concrete dims of {@link SegmentSpec.inputs}, in order
+ * @param inputDTypes element types of the inputs (default all `f32`; `u8`/`s8` for quantized activations)
  * @throws OptiflowError `unsupported_op` naming the node for an op, attribute or input the backend
  *   declines (a non-constant weight, an unsupported mode); what shape inference throws for inputs
  *   that contradict the model.
  */
-export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonly number[])[], options: TranslateOptions): TranslatedSegment {
+export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonly number[])[], options: TranslateOptions,
+  inputDTypes?: readonly EngineDType[]): TranslatedSegment {
   if (inputDims.length !== spec.inputs.length) {
     throw new OptiflowError('invalid_argument', `onednn segment takes ${spec.inputs.length} inputs, got ${inputDims.length}`);
   }
   const uses = new Map<string, number>();
   for (const n of spec.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
   const b = new EngineBuilder(uses, new Set(spec.outputs));
-  spec.inputs.forEach((name, k) => b.bindInput(name, inputDims[k]!));
+  spec.inputs.forEach((name, k) => b.bindInput(name, inputDims[k]!, inputDTypes?.[k] ?? 'f32'));
   for (const node of spec.nodes) translateNode(spec, b, node);
   const outputs = spec.outputs.map((name) => {
     const v = b.values.get(name);
@@ -58,14 +63,17 @@ export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonl
   return finish(b, outputs, options);
 }
 
+/** ONNX element type of each engine dtype. */
+export const ONNX_DTYPE = { f32: 'float32', s32: 'int32', u8: 'uint8', s8: 'int8' } as const satisfies Record<EngineDType, DType>;
+
 function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions): TranslatedSegment {
-  const tensors: EngineTensor[] = b.tensors.map((dims) => ({ dims, dtype: 'f32' }));
+  const tensors: EngineTensor[] = b.tensors.map((dims, i) => ({ dims, dtype: b.dtype(i) }));
   const ops: EngineOp[] = b.finishOps().map((op) => {
-    if (op.kind !== 'conv' || options.precision !== 'fp32') return op;
+    if (op.kind !== 'conv' || options.precision !== 'fp32' || op.outputScales) return op;
     return { ...op, ...(winogradPays(op) ? { algorithm: 'winograd' } : {}), ...(blockedPays(b, op) ? { layout: 'blocked16' } : {}) };
   });
   const engine: EngineSpec = { tensors, inputs: [...b.inputIndices], outputs, ops, precision: options.precision, threads: options.threads };
-  return { engine, outputDims: outputs.map((i) => b.tensors[i]!) };
+  return { engine, outputDims: outputs.map((i) => b.tensors[i]!), outputDTypes: outputs.map((i) => b.dtype(i)) };
 }
 
 function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {
@@ -86,7 +94,7 @@ function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {
   const infos: (InputInfo | undefined)[] = inputs.map((v) => {
     if (!v) return undefined;
     if (v.kind === 'const') return { dtype: v.data.type, shape: [...v.data.dims], value: v.data };
-    return { dtype: 'float32', shape: [...b.tensors[v.index]!] };
+    return { dtype: ONNX_DTYPE[b.dtype(v.index)], shape: [...b.tensors[v.index]!] };
   });
   const attrs = resolveAttrs(schema, node);
   const inferred = schema.infer({ attrs, opset, inputs: infos, outputCount: node.outputs.length, node });
@@ -95,7 +103,9 @@ function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {
     if (!o.shape || o.shape.some((d) => typeof d !== 'number')) {
       throw new OptiflowError('unsupported_op', `onednn: output ${k} shape is not resolved by inference`, [where]);
     }
-    if (o.dtype !== 'float32' && k === 0) throw new OptiflowError('unsupported_op', `onednn: output dtype ${o.dtype}; only float32`, [where]);
+    if (o.dtype !== 'float32' && o.dtype !== 'uint8' && o.dtype !== 'int8' && k === 0) {
+      throw new OptiflowError('unsupported_op', `onednn: output dtype ${o.dtype}; only float32, uint8 and int8`, [where]);
+    }
     return o.shape as number[];
   });
   const ctx: NodeCtx = { node, opset, attrs: attrs as Record<string, unknown>, inputs, outDims, b, where };
