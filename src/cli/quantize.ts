@@ -1,7 +1,8 @@
 /**
  * `optiflow quantize MODEL -o OUT.onnx --mode dynamic|static|fp16 [--eval [DIR]]` and
  * `optiflow compare A.onnx B.onnx [--inputs DIR]`: post-training quantization and its accuracy
- * report (top-1/top-5 agreement, max/mean abs error, SNR per output). A model with nothing to
+ * report (top-1/top-5 agreement, max/mean abs error, SNR per output; per layer, the nodes where the
+ * error grows most and an `--exclude` line for them: `--layers N`, `--all-layers`). A model with nothing to
  * quantize prints "nothing to quantize", writes no file and exits 0. Files are written atomically.
  * @module
  */
@@ -9,6 +10,7 @@ import type { Command } from 'commander';
 import { writeOnnxFile } from '../exporters/onnx/export-file.js';
 import { InferenceSession } from '../index.js';
 import { OptiflowError } from '../ir/errors.js';
+import type { TensorData } from '../ir/tensor-data.js';
 import { loadCalibrationDir, type Preprocess } from '../quantize/calibration-data.js';
 import { compareModels, formatCompare, randomExamples, readExamples, type CompareResult } from '../quantize/compare.js';
 import { formatReport, quantize, QUANT_MODES } from '../quantize/index.js';
@@ -25,6 +27,8 @@ export interface QuantizeModelOptions extends Omit<QuantizeOptions, 'calibration
   preprocess?: Preprocess;
   /** Compare float and quantized: a folder of inputs, or `true` for 8 seeded random examples. */
   eval?: string | true;
+  /** With `eval`: also compare per layer (default true; see `compareLayers`). */
+  evalLayers?: boolean;
 }
 
 /** What {@link quantizeModel} did. */
@@ -64,31 +68,53 @@ export async function quantizeModel(model: string, o: QuantizeModelOptions): Pro
   const w = writeOnnxFile(o.output, r.graph, { valueInfo: false });
   summary.written = true;
   summary.bytes = w.bytes + w.dataBytes;
-  if (o.eval !== undefined) summary.evaluation = await compareFiles(floatModel, o.output, o.eval === true ? undefined : o.eval);
+  if (o.eval !== undefined) summary.evaluation = await compareFiles(floatModel, o.output, o.eval === true ? undefined : o.eval, 0, { layers: o.evalLayers ?? true });
   return summary;
 }
 
 /**
- * Compares two models on the inputs in `dir` (see `readExamples`) or on seeded random inputs.
- * @throws OptiflowError as `readExamples` and `compareModels`.
+ * Compares two models on the inputs in `dir` (see `readExamples`) or on seeded random inputs;
+ * per layer too unless `o.layers` is false (the result's `layers`, see `compareLayers`).
+ * @throws OptiflowError as `readExamples`, `compareModels` and `compareLayers`.
  */
-export async function compareFiles(a: string | Uint8Array, b: string | Uint8Array, dir?: string, seed = 0): Promise<CompareResult> {
-  const sa = await InferenceSession.create(a);
-  const sb = await InferenceSession.create(b);
-  const examples = dir ? readExamples(dir, sa.inputNames) : randomExamples(sa, RANDOM_EXAMPLES, seed);
-  return compareModels(sa, sb, examples);
+export async function compareFiles(a: string | Uint8Array, b: string | Uint8Array, dir?: string, seed = 0,
+  o: { layers?: boolean; executionProviders?: string[] } = {}): Promise<CompareResult> {
+  const ep = o.executionProviders ? { executionProviders: o.executionProviders } : {};
+  const sa = await InferenceSession.create(a, ep);
+  let examples: Record<string, TensorData>[];
+  try {
+    examples = dir ? readExamples(dir, sa.inputNames) : randomExamples(sa, RANDOM_EXAMPLES, seed);
+  } finally {
+    await sa.release();
+  }
+  return compareModels(a, b, examples, { ...ep, layers: o.layers ?? true });
 }
 
-/** Text form of a summary. */
-export function formatQuantize(s: QuantizeSummary): string {
+/** Text form of a summary; `layers`/`allLayers` as in `formatCompare`. */
+export function formatQuantize(s: QuantizeSummary, layers = 5, allLayers = false): string {
   const lines = [formatReport(s.report)];
   if (!s.written) lines.push(`nothing to quantize in ${s.model}; no file written`);
   else lines.push(`wrote ${s.output}: ${human(s.bytes)} (float ${human(s.floatBytes)}, ${(s.bytes / s.floatBytes).toFixed(3)}×)`);
-  if (s.evaluation) lines.push(formatCompare(s.evaluation));
+  if (s.evaluation) lines.push(formatCompare(s.evaluation, layers, allLayers));
   return `${lines.join('\n')}\n`;
 }
 
 const list = (v?: string): string[] | undefined => v?.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** JSON with ±Infinity and NaN (SNRs of exact or zero tensors) written as strings. */
+const json = (v: unknown): string => `${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2)}\n`;
+
+/**
+ * `--layers N` / `--all-layers` as a count of worst layers to print (`Infinity` for all; 0 skips
+ * the per-layer comparison). @throws OptiflowError `invalid_argument` for a bad N.
+ */
+function layerCount(o: { layers?: string; allLayers?: boolean }): number {
+  if (o.allLayers) return Infinity;
+  if (o.layers === undefined) return 5;
+  const n = Number(o.layers);
+  if (!Number.isInteger(n) || n < 0) throw new OptiflowError('invalid_argument', `--layers must be an integer >= 0, got '${o.layers}'`);
+  return n;
+}
 
 /** Registers `optiflow quantize`. */
 export function registerQuantize(program: Command): void {
@@ -112,22 +138,25 @@ export function registerQuantize(program: Command): void {
     .option('--channel-order <c>', 'calibration images: RGB (default) or BGR')
     .option('--calibration-cache <file>', 'static mode: saved ranges (read if present, written otherwise)')
     .option('--eval [dir]', 'compare float and quantized on the inputs in DIR (or seeded random inputs)')
+    .option('--layers <n>', 'with --eval: print the N layers where the error grows most (default 5; 0 skips the per-layer comparison)')
+    .option('--all-layers', 'with --eval: rank every quantized layer and list all layers in graph order')
     .option('--json', 'print the summary as JSON')
     .action(async (model: string, o: { output: string; mode: string; exclude?: string; opTypes?: string; keepFp32?: string; activationType?: string;
-      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean;
+      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean; layers?: string; allLayers?: boolean;
       resize?: string; scale?: string; mean?: string; std?: string; layout?: string; channelOrder?: string }) => {
       if (!QUANT_MODES.includes(o.mode as QuantMode)) throw new OptiflowError('invalid_argument', `--mode must be one of ${QUANT_MODES.join(', ')}, got '${o.mode}'`);
       if (o.activationType !== undefined && o.activationType !== 'uint8' && o.activationType !== 'int8') throw new OptiflowError('invalid_argument', `--activation-type must be uint8 or int8, got '${o.activationType}'`);
       if (o.method !== undefined && !['minmax', 'entropy', 'percentile'].includes(o.method)) throw new OptiflowError('invalid_argument', `--method must be minmax, entropy or percentile, got '${o.method}'`);
+      const top = layerCount(o);
       const percentile = o.percentile === undefined ? undefined : Number(o.percentile);
       if (percentile !== undefined && !(percentile > 0 && percentile <= 100)) throw new OptiflowError('invalid_argument', `--percentile must be in (0, 100], got '${o.percentile}'`);
       const s = await quantizeModel(model, {
         output: o.output, mode: o.mode as QuantMode, exclude: list(o.exclude), opTypes: list(o.opTypes), keepFp32: list(o.keepFp32),
         activationType: o.activationType as 'uint8' | 'int8' | undefined, method: o.method as CalibrationMethod | undefined, percentile,
-        calibrationDir: o.calibration, calibrationCache: o.calibrationCache, eval: o.eval, progress: process.stderr.isTTY,
+        calibrationDir: o.calibration, calibrationCache: o.calibrationCache, eval: o.eval, evalLayers: top > 0, progress: process.stderr.isTTY,
         preprocess: preprocessOptions(o),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(s, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : formatQuantize(s));
+      process.stdout.write(o.json ? json(s) : formatQuantize(s, top, Boolean(o.allLayers)));
     });
 }
 
@@ -161,19 +190,22 @@ function preprocessOptions(o: { resize?: string; scale?: string; mean?: string; 
   return p;
 }
 
-/** Registers `optiflow compare`. */
-export function registerCompare(program: Command): void {
+/** Registers `optiflow compare`; `print` receives the output (default: standard output). */
+export function registerCompare(program: Command, print: (text: string) => void = (t) => { process.stdout.write(t); }): void {
   program.command('compare')
-    .description('run two models on the same inputs and report per-output agreement and error (top-1/top-5, max/mean abs, SNR)')
+    .description('run two models on the same inputs and report per-output agreement and error (top-1/top-5, max/mean abs, SNR) and the layers where the error grows most')
     .argument('<reference>', 'the reference model (.onnx or built-in name)')
     .argument('<other>', 'the model compared with it (.onnx or built-in name)')
     .option('--inputs <dir>', 'folder of inputs (.npy/.pb; one subfolder per example); default: seeded random inputs')
     .option('--seed <n>', 'seed of random inputs', '0')
+    .option('--layers <n>', 'print the N layers where the error grows most, with an --exclude line (default 5; 0 skips the per-layer comparison)')
+    .option('--all-layers', 'rank every quantized layer and list all layers in graph order')
     .option('--json', 'print the result as JSON')
-    .action(async (a: string, b: string, o: { inputs?: string; seed: string; json?: boolean }) => {
+    .action(async (a: string, b: string, o: { inputs?: string; seed: string; json?: boolean; layers?: string; allLayers?: boolean }) => {
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new OptiflowError('invalid_argument', `--seed must be an integer >= 0, got '${o.seed}'`);
-      const r = await compareFiles(modelBytes(resolveModel(a)), modelBytes(resolveModel(b)), o.inputs, seed);
-      process.stdout.write(o.json ? `${JSON.stringify(r, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n` : `${formatCompare(r)}\n`);
+      const top = layerCount(o);
+      const r = await compareFiles(modelBytes(resolveModel(a)), modelBytes(resolveModel(b)), o.inputs, seed, { layers: top > 0 });
+      print(o.json ? json(r) : `${formatCompare(r, top, Boolean(o.allLayers))}\n`);
     });
 }

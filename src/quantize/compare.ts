@@ -1,7 +1,8 @@
 /**
  * Accuracy of a quantized model against its float reference: both run in the ordinary runtime on
  * the same inputs; per output, top-1 / top-5 agreement (2-D `[N, classes]` outputs), max and mean
- * absolute error, and SNR in dB = 10·log10(Σref² / Σ(ref − q)²) (∞ when equal).
+ * absolute error, and SNR in dB = 10·log10(Σref² / Σ(ref − q)²) (∞ when equal); optionally per
+ * layer, where the error grows most (see `compare-layers.ts`).
  * @module
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -13,6 +14,9 @@ import { halfArrayToFloat32 } from '../ir/float16.js';
 import type { TensorData } from '../ir/tensor-data.js';
 import { randomInput, readTensorFile } from '../cli/run.js';
 import { Rng } from '../zoo/random.js';
+import { compareLayers, formatLayers, type LayerReport } from './compare-layers.js';
+
+export { compareLayers, formatLayers, matchLayers, rankLayers, type CompareLayersOptions, type LayerComparison, type LayerReport } from './compare-layers.js';
 
 /** Error statistics of one output over all examples. */
 export interface OutputComparison {
@@ -35,6 +39,19 @@ export interface OutputComparison {
 export interface CompareResult {
   examples: number;
   outputs: OutputComparison[];
+  /**
+   * Per-layer error (the float tensors both models have, in graph order) and the nodes to exclude
+   * from quantization first; present when requested (`layers: true` in {@link CompareOptions}).
+   */
+  layers?: LayerReport;
+}
+
+/** Options of {@link compareModels}. */
+export interface CompareOptions {
+  /** Also compare every float tensor both models have (needs paths or bytes, not sessions). */
+  layers?: boolean;
+  /** Execution providers of the sessions created here (default: the runtime's defaults). */
+  executionProviders?: string[];
 }
 
 /** Float view of a float tensor (float16 bits widened); throws for other dtypes. */
@@ -89,15 +106,19 @@ class Acc {
 
 /**
  * Runs `reference` and `other` (paths, bytes, or sessions) on every feed record and compares
- * each output of the reference with the same-named output of the other.
- * @throws OptiflowError `invalid_argument` when there are no examples or an output is missing
- *   from `other`; `shape_mismatch`; as `InferenceSession.create`/`run`.
+ * each output of the reference with the same-named output of the other; with `layers`, also each
+ * float tensor both models have (see `compareLayers`).
+ * @throws OptiflowError `invalid_argument` when there are no examples, an output is missing
+ *   from `other`, or `layers` is asked with sessions; `shape_mismatch`; as `InferenceSession.create`/`run`
+ *   and `compareLayers`.
  */
 export async function compareModels(reference: string | Uint8Array | Session, other: string | Uint8Array | Session,
-  examples: readonly Record<string, TensorData>[]): Promise<CompareResult> {
+  examples: readonly Record<string, TensorData>[], o: CompareOptions = {}): Promise<CompareResult> {
   if (examples.length === 0) throw new OptiflowError('invalid_argument', 'no inputs to compare on');
-  const sa = typeof reference === 'string' || reference instanceof Uint8Array ? await InferenceSession.create(reference) : reference;
-  const sb = typeof other === 'string' || other instanceof Uint8Array ? await InferenceSession.create(other) : other;
+  const isModel = (m: string | Uint8Array | Session): m is string | Uint8Array => typeof m === 'string' || m instanceof Uint8Array;
+  if (o.layers && (!isModel(reference) || !isModel(other))) throw new OptiflowError('invalid_argument', 'per-layer comparison needs model paths or bytes, not sessions');
+  const sa = isModel(reference) ? await InferenceSession.create(reference, { executionProviders: o.executionProviders }) : reference;
+  const sb = isModel(other) ? await InferenceSession.create(other, { executionProviders: o.executionProviders }) : other;
   for (const name of sa.outputNames) {
     if (!sb.outputNames.includes(name)) throw new OptiflowError('invalid_argument', `output '${name}' of the reference is missing from the other model`, [name]);
   }
@@ -107,7 +128,13 @@ export async function compareModels(reference: string | Uint8Array | Session, ot
     const rb = await sb.run(feeds);
     for (const [name, acc] of accs) acc.add(ra[name]!, rb[name]!, name);
   }
-  return { examples: examples.length, outputs: [...accs].map(([n, a]) => a.result(n)) };
+  if (isModel(reference)) await sa.release();
+  if (isModel(other)) await sb.release();
+  const r: CompareResult = { examples: examples.length, outputs: [...accs].map(([n, a]) => a.result(n)) };
+  if (o.layers && isModel(reference) && isModel(other)) {
+    r.layers = await compareLayers(reference, other, examples, o.executionProviders ? { executionProviders: o.executionProviders } : {});
+  }
+  return r;
 }
 
 /**
@@ -145,12 +172,16 @@ export function randomExamples(session: Session, count: number, seed = 0): Recor
   return Array.from({ length: count }, () => Object.fromEntries(session.inputMetadata.map((m) => [m.name, randomInput(m, rng, 1)])));
 }
 
-/** Formats a comparison as a table. */
-export function formatCompare(r: CompareResult): string {
+/**
+ * Formats a comparison as a table; with per-layer results, then the `layers` worst layers
+ * (default 5; `Infinity` for all) and, with `allLayers`, every layer in graph order.
+ */
+export function formatCompare(r: CompareResult, layers = 5, allLayers = false): string {
   const pct = (v: number | undefined): string => (v === undefined ? '-' : `${(v * 100).toFixed(2)}%`);
   const lines = [`${r.examples} example(s)`, 'output\ttop-1\ttop-5\tmax abs err\tmean abs err\tSNR dB'];
   for (const o of r.outputs) {
     lines.push(`${o.name}\t${pct(o.top1)}\t${pct(o.top5)}\t${o.maxAbsError.toPrecision(4)}\t${o.meanAbsError.toPrecision(4)}\t${Number.isFinite(o.snrDb) ? o.snrDb.toFixed(2) : 'inf'}`);
   }
+  if (r.layers) lines.push(formatLayers(r.layers, layers, allLayers));
   return lines.join('\n');
 }

@@ -24,7 +24,10 @@ import { quantizeStatic } from './static.js';
 import type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode } from './types.js';
 
 export type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode, QuantizeEntry, CalibrationMethod } from './types.js';
-export { compareModels, readExamples, randomExamples, formatCompare, type CompareResult, type OutputComparison } from './compare.js';
+export {
+  compareModels, readExamples, randomExamples, formatCompare, compareLayers, formatLayers, rankLayers,
+  type CompareResult, type OutputComparison, type CompareOptions, type LayerComparison, type LayerReport,
+} from './compare.js';
 
 /** The modes {@link quantize} accepts. */
 export const QUANT_MODES: readonly QuantMode[] = ['dynamic', 'static', 'fp16'];
