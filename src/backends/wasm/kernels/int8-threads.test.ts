@@ -25,8 +25,8 @@ test('static int8 QLinearConv (depthwise and pointwise) gives identical outputs 
   const feeds = (seed: number) => ({ x: { type: 'float32' as const, dims: [1, 32, 56, 56], data: new Rng(seed).uniforms(32 * 56 * 56, -1, 1) } });
   const q = await quantize(block(), { mode: 'static', calibration: [feeds(1), feeds(2)] });
   const bytes = q.bytes();
-  const one = await InferenceSession.create(bytes, { intraOpNumThreads: 1 });
-  const two = await InferenceSession.create(bytes, { intraOpNumThreads: 2 });
+  const one = await InferenceSession.create(bytes, { intraOpNumThreads: 1, executionProviders: ['wasm', 'js'] });
+  const two = await InferenceSession.create(bytes, { intraOpNumThreads: 2, executionProviders: ['wasm', 'js'] });
   try {
     assert.ok(one.placements.filter((p) => p.opType === 'QLinearConv' && p.backend === 'wasm').length === 2, 'both convs run as int8 on wasm');
     const f = feeds(rng.int(5, 1000));

@@ -64,6 +64,12 @@ const CONV: [number[], number[], Record<string, TestAttr>][] = [
   [[1, 3, 11, 21], [3, 1, 3, 2], { group: 3, dilations: [2, 2], pads: [2, 1, 2, 1] }],
   [[1, 2, 8, 8], [2, 1, 5, 5], { group: 2, pads: [2, 2, 2, 2], strides: [1, 2] }],
   [[1, 3, 9, 9], [3, 1, 3, 3], { group: 3, strides: [3, 3] }],
+  // 3×3 row-pair kernel: widths across 8-column groups, odd/even output rows, odd top pad, no pad.
+  [[1, 5, 14, 27], [5, 1, 3, 3], { group: 5, pads: [1, 1, 1, 1] }],
+  [[1, 3, 7, 8], [3, 1, 3, 3], { group: 3 }],
+  [[1, 4, 15, 33], [4, 1, 3, 3], { group: 4, pads: [1, 1, 1, 1], strides: [2, 2] }],
+  [[2, 3, 16, 18], [3, 1, 3, 3], { group: 3, pads: [0, 2, 1, 0], strides: [2, 2] }],
+  [[1, 2, 5, 5], [2, 1, 3, 3], { group: 2, pads: [3, 0, 2, 3] }],
 ];
 
 test('QLinearConv on wasm equals js exactly (per-channel scales, bias, zero points, groups)', async () => {
@@ -76,7 +82,8 @@ test('QLinearConv on wasm equals js exactly (per-channel scales, bias, zero poin
       const yz = xt === 'uint8' ? ints('uint8', [], 100, 150) : ints('int8', [], -10, 10);
       const k = wd[1]! * wd[2]! * wd[3]!;
       const inputs = [q8(xt, xd), f32([], [0.03]), xz, q8('int8', wd), ws, wz, f32([], [0.02 * Math.sqrt(k)]), yz, ints('int32', [m], -3000, 3000)];
-      await compareOp({ op: 'QLinearConv', inputs, attrs, constants: [3, 4, 5, 8] }, 0);
+      // Per-channel cases with every parameter constant (epilogue tables cached at create).
+      await compareOp({ op: 'QLinearConv', inputs, attrs, constants: perCh ? [1, 2, 3, 4, 5, 6, 7, 8] : [3, 4, 5, 8] }, 0);
     }
   }
 });
