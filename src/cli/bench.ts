@@ -72,6 +72,8 @@ export interface BenchReport {
   model: string;
   threads: number | 'auto';
   results: BenchResult[];
+  /** Nodes per backend (of the optimized graph), e.g. `{ onednn: 31 }`. */
+  backends?: Record<string, number>;
   /** Per-op-type totals over all runs (warmup included), when profiling was asked for. */
   profile?: { opType: string; ms: number; count: number; share: number }[];
 }
@@ -117,7 +119,9 @@ export async function benchModel(model: string | undefined, o: BenchOptions = {}
     const feeds = makeFeeds(session.inputMetadata, src.zoo, batch);
     results.push(await measure(m, batch, () => session.run(feeds), o));
   }
-  const report: BenchReport = { model: src.name, threads: o.threads ?? 'auto', results };
+  const backends: Record<string, number> = {};
+  for (const p of session.placements) backends[p.backend] = (backends[p.backend] ?? 0) + 1;
+  const report: BenchReport = { model: src.name, threads: o.threads ?? 'auto', results, backends };
   if (o.profile) report.profile = session.profilingSummary();
   await session.release();
   return report;
@@ -303,7 +307,8 @@ export function formatBench(r: BenchReport): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  const out = [`model: ${r.model}  threads: ${r.threads}`, line(head), ...rows.map(line)];
+  const where = r.backends ? `  backends: ${Object.entries(r.backends).map(([b, n]) => `${b} ${n} node${n === 1 ? '' : 's'}`).join(', ')}` : '';
+  const out = [`model: ${r.model}  threads: ${r.threads}${where}`, line(head), ...rows.map(line)];
   if (r.profile) {
     out.push('', 'profile (all runs, by op type):');
     for (const p of r.profile) out.push(`  ${p.opType.padEnd(28)} ${p.ms.toFixed(1).padStart(10)} ms  ${String(p.count).padStart(6)} runs  ${(p.share * 100).toFixed(1).padStart(5)}%`);
