@@ -1,5 +1,5 @@
 // The binary op: numpy broadcasting on top of oneDNN's binary primitive, whose src0 must have
-// dst's dims (only src1 broadcasts).
+// dst's dims (only src1 broadcasts). Also the depthwise fusion of a conv (its post-op half).
 #include "builder.h"
 
 namespace optiflow {
@@ -102,6 +102,94 @@ void Builder::binary(const OpS &op) {
   for (auto &b : pp.binds) args.push_back(b);
   addStep(dnnl::binary(pd), pd.scratchpad_desc(), std::move(args));
   applySeparately(op.dst, pp.rest);
+}
+
+}  // namespace optiflow
+
+// --- Depthwise fusion of a convolution (spec.ts `conv.depthwise`) --------------------------------
+// oneDNN 2.6's depthwise post-op: a 1x1 convolution (stride 1, no padding) followed by a
+// depthwise 3x3 convolution (stride 1 or 2, padding 1) in one primitive, the 1x1 output kept in
+// per-thread rows of the cache instead of memory. Post-ops before the depthwise one apply to the
+// 1x1 output, those after it to the depthwise output.
+namespace optiflow {
+
+Dims Builder::dwCheck(const OpS &op, const Dims &sd, const Dims &wd) const {
+  if (op.int8) fail("depthwise fusion needs an f32 (or bf16) conv");
+  if (sd.size() != 4) fail("depthwise fusion needs a 2-D conv");
+  const int64_t O = wd[0];
+  bool pw = op.groups == 1 && wd[2] == 1 && wd[3] == 1;
+  for (size_t i = 0; i < 2; ++i)
+    pw = pw && op.strides[i] == 1 && op.padsBegin[i] == 0 && op.padsEnd[i] == 0 && op.dilations[i] == 1;
+  if (!pw) fail("depthwise fusion needs a 1x1 conv with stride 1, no padding, one group");
+  const int64_t s = op.dwStride;
+  if (s != 1 && s != 2) fail("depthwise.stride must be 1 or 2");
+  if (op.dwWeights.dims != Dims{O, 1, 3, 3}) fail("depthwise.weights must be [" + std::to_string(O) + ",1,3,3]");
+  if (op.dwBias.present && op.dwBias.dims != Dims{O}) fail("depthwise.bias must be [" + std::to_string(O) + "]");
+  const Dims want{sd[0], O, (sd[2] + s - 1) / s, (sd[3] + s - 1) / s};
+  if (dims(op.dst) != want) fail("dst dims must be the depthwise output [N, O, ceil(H/stride), ceil(W/stride)]");
+  for (const auto *v : {&op.postOps, &op.dwPostOps})
+    for (const PostOpS &p : *v)
+      if (p.kind != PostOpS::Eltwise) fail("depthwise fusion allows only eltwise post-ops");
+  return {sd[0], O, sd[2], sd[3]};
+}
+
+void Builder::dwPostOps(const OpS &op, PostOpPlan &pp, dt wT, dt dT) {
+  if (!pp.rest.empty()) fail("depthwise fusion: the 1x1 conv's post-ops do not fit one primitive");
+  pp.ops.append_dw(wT, dt::f32, dT, 3, op.dwStride, 1, 0, {});
+  for (const PostOpS &p : op.dwPostOps)
+    for (const Elt &e : eltwiseAlgs(p.alg, p.alpha, p.beta)) pp.ops.append_eltwise(1.f, e.alg, e.alpha, e.beta);
+}
+
+void Builder::dwArgs(const OpS &op, const dnnl::convolution_forward::primitive_desc &pd, std::vector<std::pair<int, Ref>> &args) {
+  const int64_t O = op.dwWeights.dims[0];
+  const int wArg = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS, bArg = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
+  args.push_back({wArg, constAs(op.dwWeights, {O, 1, 1, 3, 3}, pd.query_md(dnnl::query::exec_arg_md, wArg), "depthwise.weights")});
+  ConstS zeros;
+  if (!op.dwBias.present) {
+    zeros.present = true;
+    zeros.dims = {O};
+    zeros.data.assign(static_cast<size_t>(O), 0.f);
+  }
+  args.push_back({bArg, constAs(op.dwBias.present ? op.dwBias : zeros, {O}, pd.query_md(dnnl::query::exec_arg_md, bArg), "depthwise.bias")});
+}
+
+void Builder::dwSplit(const OpS &op, const md_t &srcAny, const md_t &wAny, const md_t &pwDstAny, const md_t &biasMd, const Dims &wdn,
+                      dt dT) {
+  using CF = dnnl::convolution_forward;
+  using A = dnnl::algorithm;
+  const auto inf = dnnl::prop_kind::forward_inference;
+  const Dims &pwd = pwDstAny.dims(), &dd = dims(op.dst);
+  // 1x1 conv with its own post-ops into an engine buffer
+  PostOpPlan pp1 = planPostOps(op.postOps, pwd, {}, nullptr);
+  const Dims one{1, 1}, zero{0, 0};
+  CF::desc d1 = op.bias.present ? CF::desc(inf, A::convolution_direct, srcAny, wAny, biasMd, pwDstAny, one, zero, zero, zero)
+                                : CF::desc(inf, A::convolution_direct, srcAny, wAny, pwDstAny, one, zero, zero, zero);
+  CF::primitive_desc pd1(d1, attrWith(&pp1), e_.eng_);
+  Ref mid = tempSlot(pd1.dst_desc());
+  std::vector<std::pair<int, Ref>> a1{{DNNL_ARG_SRC, getAs(op.src, pd1.src_desc())},
+                                      {DNNL_ARG_WEIGHTS, constAs(op.weights, wdn, pd1.weights_desc(), "weights")},
+                                      {DNNL_ARG_DST, mid}};
+  if (op.bias.present) a1.push_back({DNNL_ARG_BIAS, constAs(op.bias, {wdn[0]}, pd1.bias_desc(), "bias")});
+  addStep(CF(pd1), pd1.scratchpad_desc(), std::move(a1));
+  // depthwise 3x3, padding 1 at the start, the end padding that gives ceil(H/stride)
+  const int64_t O = pwd[1], s = op.dwStride;
+  const Dims strides{s, s}, padL{1, 1}, padR{(dd[2] - 1) * s + 3 - pwd[2] - 1, (dd[3] - 1) * s + 3 - pwd[3] - 1};
+  const md_t dstAny(dd, dT, op.blocked && O % 16 == 0 ? tag::aBcd16b : tag::any);
+  PostOpPlan pp2 = planPostOps(op.dwPostOps, dd, {}, nullptr);
+  md_t w2(Dims{O, 1, 1, 3, 3}, wAny.data_type(), tag::any), b2({O}, dt::f32, tag::a);
+  CF::primitive_desc pd2(CF::desc(inf, A::convolution_direct, pd1.dst_desc(), w2, b2, dstAny, strides, zero, padL, padR), attrWith(&pp2), e_.eng_);
+  ConstS zeros;
+  if (!op.dwBias.present) {
+    zeros.present = true;
+    zeros.dims = {O};
+    zeros.data.assign(static_cast<size_t>(O), 0.f);
+  }
+  std::vector<std::pair<int, Ref>> a2{{DNNL_ARG_SRC, mid},
+                                      {DNNL_ARG_WEIGHTS, constAs(op.dwWeights, {O, 1, 1, 3, 3}, pd2.weights_desc(), "depthwise.weights")},
+                                      {DNNL_ARG_BIAS, constAs(op.dwBias.present ? op.dwBias : zeros, {O}, pd2.bias_desc(), "depthwise.bias")},
+                                      {DNNL_ARG_DST, produce(op.dst, pd2.dst_desc())}};
+  addStep(CF(pd2), pd2.scratchpad_desc(), std::move(a2));
+  applySeparately(op.dst, pp2.rest);
 }
 
 }  // namespace optiflow

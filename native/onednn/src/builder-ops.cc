@@ -49,14 +49,17 @@ void Builder::conv(const OpS &op) {
   // int8: u8/s8 src, s8 weights, u8/s8/f32 dst (builder-int8.cc); bias f32 in the accumulation domain.
   const dt sT = op.int8 ? tensorDt(op.src) : cdt_, wT = op.int8 ? dt::s8 : cdt_, dT = op.int8 ? tensorDt(op.dst) : actDt(op.dst);
   if (op.int8 && sT != dt::u8 && sT != dt::s8) fail("int8 conv needs a u8 or s8 src");
-  md_t srcAny(sd, sT, tag::any), wAny(wdn, wT, tag::any), dstAny(dd, dT, tag::any);
+  // A fused depthwise conv: the primitive is the 1x1 conv (its dst dims: pd1) and dst the dw output.
+  const Dims pd1 = op.dw ? dwCheck(op, sd, wd) : dd;
+  md_t srcAny(sd, sT, tag::any), wAny(wdn, wT, tag::any), dstAny(pd1, dT, tag::any);
   if (op.blocked && !op.int8) {  // channels in blocks of 16 (nCw16c / nChw16c / nCdhw16c) where they divide
     const tag b16 = r == 3 ? tag::aBc16b : r == 4 ? tag::aBcd16b : tag::aBcde16b;
     if (sd[1] % 16 == 0) srcAny = md_t(sd, cdt_, b16);
-    if (dd[1] % 16 == 0) dstAny = md_t(dd, actDt(op.dst), b16);
+    if (dd[1] % 16 == 0) dstAny = md_t(pd1, actDt(op.dst), b16);
   }
   md_t biasMd({wd[0]}, dt::f32, tag::a);
-  PostOpPlan pp = planPostOps(op.postOps, dd, {}, nullptr);
+  PostOpPlan pp = planPostOps(op.postOps, pd1, {}, nullptr);
+  if (op.dw) dwPostOps(op, pp, wT, dT);
   using CF = dnnl::convolution_forward;
   CF::desc d = op.bias.present
                    ? CF::desc(pk::forward_inference, dnnl::algorithm::convolution_direct, srcAny, wAny, biasMd, dstAny,
@@ -78,11 +81,16 @@ void Builder::conv(const OpS &op) {
     } catch (const dnnl::error &) {
     }
   }
+  if (op.dw && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) {  // no jit kernel fuses this pair
+    dwSplit(op, srcAny, wAny, dstAny, biasMd, wdn, dT);
+    return;
+  }
   std::vector<std::pair<int, Ref>> args;
   args.push_back({DNNL_ARG_SRC, getAs(op.src, pd.src_desc())});
   args.push_back({DNNL_ARG_WEIGHTS, op.int8 ? constS8(op.weights, wdn, pd.weights_desc(), "weights")
                                             : constAs(op.weights, wdn, pd.weights_desc(), "weights")});
   if (op.bias.present) args.push_back({DNNL_ARG_BIAS, constAs(op.bias, {wd[0]}, pd.bias_desc(), "bias")});
+  if (op.dw) dwArgs(op, pd, args);
   args.push_back({DNNL_ARG_DST, produceWithSum(op.dst, pd.dst_desc(), pp)});
   if (op.int8) int8Args(op, args);
   for (auto &b : pp.binds) args.push_back(b);

@@ -79,6 +79,14 @@ class Builder {
   // An s8 constant (weights holding integers -128..127) in layout `want`.
   Ref constS8(const ConstS &c, const Dims &dims, const md_t &want, const char *field);
   Ref s32Scalar(int32_t v);
+  // depthwise fusion of a conv (builder-binary.cc): validates and returns the 1x1 conv's dst dims;
+  // appends the depthwise post-op and its own post-ops; binds its weights and bias.
+  Dims dwCheck(const OpS &op, const Dims &sd, const Dims &wd) const;
+  void dwPostOps(const OpS &op, PostOpPlan &pp, dt wT, dt dT);
+  void dwArgs(const OpS &op, const dnnl::convolution_forward::primitive_desc &pd, std::vector<std::pair<int, Ref>> &args);
+  // The pair as two primitives (the 1x1 output in an engine buffer): where oneDNN's only fused
+  // implementation is its reference one (ref_fused_convolution), which is slower than the two.
+  void dwSplit(const OpS &op, const md_t &srcAny, const md_t &wAny, const md_t &pwDstAny, const md_t &biasMd, const Dims &wdn, dt dT);
 
   // helpers (builder.cc)
   [[noreturn]] void fail(const std::string &msg) const;

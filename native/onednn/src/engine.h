@@ -52,6 +52,12 @@ struct OpS {
   bool int8 = false;
   std::vector<float> outScales, scales, srcScales;  // srcScales: binary's src0/src1 scales (empty = none)
   int32_t srcZp = 0, dstZp = 0, zeroPoint = 0;
+  // conv only: a fused depthwise 3x3 conv (oneDNN depthwise post-op) reading this 1x1 conv's
+  // output; dst is then the depthwise conv's output.
+  bool dw = false;
+  ConstS dwWeights, dwBias;
+  int64_t dwStride = 1;
+  std::vector<PostOpS> dwPostOps;
 };
 
 struct TensorS {

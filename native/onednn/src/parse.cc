@@ -184,6 +184,16 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
     }
     op.postOps = asPostOps(o, p, nT);
     parseInt8(o, p, op);
+    Napi::Value dw = field(o, "depthwise");
+    if (!dw.IsUndefined()) {
+      const std::string q = p + ".depthwise";
+      Napi::Object d = asObject(dw, q);
+      op.dw = true;
+      op.dwWeights = asConst(field(d, "weights"), q + ".weights");
+      op.dwBias = optConst(d, "bias", q);
+      op.dwStride = asInt(field(d, "stride"), q + ".stride");
+      op.dwPostOps = asPostOps(d, q, nT);
+    }
   } else if (k == "matmul") {
     op.a = idx("a");
     tensorOrConst(field(o, "b"), p + ".b", nT, op.b, op.bC);

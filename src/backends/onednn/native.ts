@@ -25,11 +25,41 @@ let cached: AddonLoad | undefined;
 /**
  * libgomp spin count (`GOMP_SPINCOUNT`, busy-wait iterations, roughly 100 per microsecond) the
  * loader sets while the addon loads, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is already set: idle
- * OpenMP threads spin about 10 us at a barrier and then sleep. libgomp's default (300000, about
- * 3 ms) is fastest on idle cores, but oneDNN splits every primitive statically between its
- * threads, so on cores shared with other processes a spinning thread takes the time slice the
- * thread still working needs: measured here with 2 threads on 2 loaded cores, MobileNet v1 ran
- * 31-46 ms with the default and 7-8 ms with 1000 or 0 (onnxruntime-node: 8-14 ms).
+ * OpenMP threads spin about 10 us at a barrier and then sleep.
+ *
+ * The tradeoff: oneDNN opens one parallel region per primitive and splits it statically between
+ * the threads, so a team thread that sleeps between two primitives costs a futex wake (tens of
+ * microseconds on a busy machine) per primitive, while a team thread that spins on a core another
+ * process also wants takes the time slice that the thread still working (often the team's own
+ * master) needs, once per primitive. Measured here with 2 threads, batch 1, each setting in its
+ * own process (`bench/onednn-vs-ort.mjs`, medians, ms, MobileNet v1 / ResNet-50 / BERT; the
+ * 2-core machine shared with other jobs, "+1 busy" adds one spinning process):
+ *
+ * | GOMP_SPINCOUNT   | quiet moments    | +1 busy process (2-4 runs, min-max) |
+ * |------------------|------------------|-------------------------------------|
+ * | passive          | 6.2 / 28.6 / 5.2 | 6.0-14.4 / 28.6-53.8 / 5.1-11.9     |
+ * | 300              | 6.3 / 28.6 / 5.9 | 6.3-6.4 / 29.7-30.2 / 5.4-6.4       |
+ * | 1000 (default)   | 4.2 / 16.2 / 6.2 | 7.2-7.6 / 32.6-69.3 / 7.3-19.9      |
+ * | 3000             | 3.7 / 16.1 / 3.2 | 9.7-9.8 / 40.8-41.3 / 12.2-12.5     |
+ * | 10000            |                  | 7.4-39 / 67-106 / 29.5-29.8         |
+ * | 30000            |                  | 6.6-45 / 105-122 / 4.2-84           |
+ * | 100000           |                  | 12.6-17 / 124-604 / 12.8-80         |
+ * | 300000 (libgomp) | 3.8 / 17.5 / 4.2 | 12-56 / 102-589 / 37-89             |
+ *
+ * (onnxruntime-node in the same runs: about 3.8-4.0 / 18 / 3.7-4.7 in quiet moments, 9.6-13.8 /
+ * 61-64 / 9.6-13.5 with the busy process; with ambient load only, the settings ranked the same.)
+ * Below about 1000 the team falls asleep inside a run (the gaps between primitives last a few
+ * microseconds): ResNet-50 takes 28.6 instead of 16.2 ms on quiet cores. From about 3000 up the
+ * spinning costs 25-70% (3000) to 2-40x (10000 and more) under load. 1000 is the knee: as fast as
+ * any setting on quiet cores for the convolution nets (not for BERT, whose gaps between
+ * primitives are longer: 3000 or the libgomp default do better there when the cores are quiet),
+ * 10-45% slower than passive waiting under load but never collapsing (and still ahead of
+ * onnxruntime-node there). On this machine "quiet" rarely means two free cores: with one other
+ * busy process, BERT at 2 threads runs either about 3.5 ms or about 7.5 ms per process at every
+ * spin count from 1000 to 10000 (the two OpenMP threads then share one core: their CPU times add
+ * up to the wall time), because oneDNN splits each primitive statically and waits for the
+ * descheduled half; no spin count fixes that. Where the cores are dedicated, GOMP_SPINCOUNT=300000
+ * (or OMP_WAIT_POLICY=active) set by the user is faster for BERT-like models with many small primitives.
  */
 export const DEFAULT_GOMP_SPINCOUNT = '1000';
 

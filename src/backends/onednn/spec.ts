@@ -63,6 +63,20 @@ export type PostOp =
   /** dst = dst (op) tensor, broadcast over dims of size 1 (oneDNN binary post-op). */
   | { readonly kind: 'binary'; readonly alg: 'add' | 'mul' | 'sub' | 'div' | 'max' | 'min'; readonly tensor: number };
 
+/**
+ * The depthwise half of a fused 1x1 → depthwise 3x3 convolution pair ({@link EngineOp} `conv`
+ * `depthwise`): weights [O, 1, 3, 3] (O = the 1x1 conv's output channels), padding 1 on each
+ * side, stride 1 or 2, dilation 1; `postOps` (eltwise only) apply to its output. Source: oneDNN
+ * 2.6 `post_ops::append_dw` (kernel 3, padding 1, stride 1 or 2; fused with a 1x1 convolution).
+ */
+export interface DepthwiseFusion {
+  readonly weights: EngineConst;
+  /** [O] (absent: zero). */
+  readonly bias?: EngineConst;
+  readonly stride: 1 | 2;
+  readonly postOps: readonly PostOp[];
+}
+
 /** A constant (weights, bias, scale), copied by the addon at engine creation. */
 export interface EngineConst {
   readonly dims: readonly number[];
@@ -117,7 +131,14 @@ export type EngineOp =
        * `blocked16`: src and dst use channel blocks of 16 (nChw16c; nCw16c, nCdhw16c) where their
        * channel count divides by 16 (measured here: ResNet-50 batch 8 12% faster, batch 1 equal).
        */
-      readonly layout?: ConvLayout } & Int8Fields
+      readonly layout?: ConvLayout;
+      /**
+       * A depthwise 3x3 convolution fused after this one (oneDNN's depthwise post-op): this conv
+       * must be 2-D 1x1, stride 1, no padding, one group, float32 (not int8), with eltwise post-ops
+       * only; `dst` is then the depthwise conv's output [N, O, ceil(H/stride), ceil(W/stride)] and
+       * the 1x1 output never reaches memory (rows of it live in a per-thread buffer).
+       */
+      readonly depthwise?: DepthwiseFusion } & Int8Fields
   /**
    * MatMul with numpy batch broadcasting: a [..., M, K] × b [..., K, N] → dst [..., M, N]; `b` is a
    * tensor index or a constant (weights). Gemm's transposes are resolved by the TypeScript side

@@ -16,6 +16,7 @@ import type { Node } from '../../ir/graph.js';
 import { resolveAttrs, type InputInfo } from '../../ops/schema.js';
 import type { EngineDType, EngineOp, EngineSpec, EngineTensor, Precision } from './spec.js';
 import { EngineBuilder, type NodeCtx, type Val } from './translate-builder.js';
+import { fuseDepthwise } from './translate-dw.js';
 import { TRANSLATORS } from './translate-table.js';
 
 /** Options of {@link translateSegment}. */
@@ -68,12 +69,23 @@ export const ONNX_DTYPE = { f32: 'float32', s32: 'int32', u8: 'uint8', s8: 'int8
 
 function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions): TranslatedSegment {
   const tensors: EngineTensor[] = b.tensors.map((dims, i) => ({ dims, dtype: b.dtype(i) }));
-  const ops: EngineOp[] = b.finishOps().map((op) => {
+  const ops: EngineOp[] = depthwisePass(b.finishOps(), b.tensors, outputs, options).map((op) => {
     if (op.kind !== 'conv' || options.precision !== 'fp32' || op.outputScales) return op;
     return { ...op, ...(winogradPays(op) ? { algorithm: 'winograd' } : {}), ...(blockedPays(b, op) ? { layout: 'blocked16' } : {}) };
   });
   const engine: EngineSpec = { tensors, inputs: [...b.inputIndices], outputs, ops, precision: options.precision, threads: options.threads };
   return { engine, outputDims: outputs.map((i) => b.tensors[i]!), outputDTypes: outputs.map((i) => b.dtype(i)) };
+}
+
+/**
+ * Depthwise fusion ({@link fuseDepthwise}) in fp32 engines (bf16 and int8 engines keep the two
+ * convolutions); `OPTIFLOW_ONEDNN_DW_FUSION=0` in the environment turns it off, read when an
+ * engine is translated (for measurements: `bench/onednn-dw.mjs`).
+ */
+function depthwisePass(ops: readonly EngineOp[], tensors: readonly (readonly number[])[], outputs: readonly number[],
+  options: TranslateOptions): readonly EngineOp[] {
+  if (options.precision !== 'fp32' || process.env['OPTIFLOW_ONEDNN_DW_FUSION'] === '0') return ops;
+  return fuseDepthwise(ops, tensors, outputs);
 }
 
 function translateNode(spec: SegmentSpec, b: EngineBuilder, node: Node): void {

@@ -21,20 +21,11 @@ import { wasmBackend } from '../index.js';
 import { loadWasmModule } from '../loader.js';
 import { WASM_KERNELS } from '../manifest.js';
 import { WasmRuntime, type ParallelFor } from '../runtime.js';
+import { rng } from '../../../testing/random.js';
+export { rng };
 
 const REGISTRY = new OpRegistry(ALL_SCHEMAS);
 
-/** A deterministic pseudo-random generator (mulberry32) for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A float32 tensor of `dims` with values uniform in [lo, hi). */
 export function randomF32(r: () => number, dims: readonly number[], lo = -2, hi = 2): TensorData {

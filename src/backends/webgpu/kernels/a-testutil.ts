@@ -11,23 +11,10 @@ import { relativeError } from '../../../testing/compare.js';
 import { floats, runKernel, type TestAttr } from '../../../testing/run-kernel.js';
 import type { AnyGpuKernel } from '../kernel.js';
 import { runGpuKernel } from '../testing.js';
+import { rng, randInt } from '../../../testing/random.js';
+export { rng, randInt };
 
-/** A deterministic PRNG (mulberry32) in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** An integer in [lo, hi] from `r`. */
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
 
 /** A float32 tensor of `dims` with values uniform in [-scale, scale). */
 export function randTensor(r: () => number, dims: readonly number[], scale = 1): TensorData {

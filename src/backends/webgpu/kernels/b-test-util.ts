@@ -14,23 +14,10 @@ import { runKernel, type TestAttr } from '../../../testing/run-kernel.js';
 import type { AnyGpuKernel } from '../kernel.js';
 import { runGpuKernel } from '../testing.js';
 import { KERNELS_B } from './manifest-b.js';
+import { rng, randInt } from '../../../testing/random.js';
+export { rng, randInt };
 
-/** A seeded uniform random source in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Random integer in [lo, hi]. */
-export function randInt(r: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
 
 /** Random dims of rank in [minRank, maxRank], each in [1, maxDim]. */
 export function randDims(r: () => number, minRank: number, maxRank: number, maxDim = 5): number[] {
