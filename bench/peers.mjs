@@ -2,7 +2,7 @@
 /**
  * `npm run bench:peers`: optiflow's portable CPU path against the JavaScript-land peers, in one run.
  *
- * Engines: optiflow (`wasm` then `js` backends), optiflow-onednn (`onednn` first, then `wasm`,
+ * Engines: optiflow (`wasm` then `js` backends: the portable path), optiflow-onednn (`onednn` first, then `wasm`,
  * `js`; skipped, saying why, where the oneDNN addon is not built), onnxruntime-node 1.30 (native
  * CPU execution provider, graph optimization `all`, inter-op 1), onnxruntime-web 1.30 (wasm
  * backend, SIMD, graph optimization `all`), and for MobileNet v1 @tensorflow/tfjs-backend-wasm
@@ -108,13 +108,14 @@ async function child(threads, engine) {
   const { exportOnnx } = await load('exporters/onnx/export.js');
   const ort = engine === 'onnxruntime-web' ? await import('onnxruntime-web') : engine === 'onnxruntime-node' ? await import('onnxruntime-node') : undefined;
   if (engine === 'onnxruntime-web') { ort.env.wasm.numThreads = threads; ort.env.wasm.simd = true; }
-  const providers = engine === 'optiflow-onednn' ? ['onednn', 'wasm', 'js'] : undefined;
-  if (providers) {
-    try {
-      const s = await InferenceSession.create(exportOnnx(ZOO.mobilenet_v1.build()), { executionProviders: providers });
-      await s.release();
-    } catch (e) {
-      process.stderr.write(`  optiflow-onednn skipped: ${e.message}\n`);
+  // `optiflow` is the portable path (wasm kernels); `optiflow-onednn` the native one, skipped
+  // (exit 3, saying why) where the addon is not built.
+  const providers = engine === 'optiflow-onednn' ? ['onednn', 'wasm', 'js'] : engine === 'optiflow' ? ['wasm', 'js'] : undefined;
+  if (engine === 'optiflow-onednn') {
+    const { loadOnednnAddon } = await load('backends/onednn/native.js');
+    const a = loadOnednnAddon();
+    if ('unavailable' in a) {
+      process.stderr.write(`  optiflow-onednn skipped: ${a.unavailable}\n`);
       process.exit(3);
     }
   }

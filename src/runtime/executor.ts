@@ -79,6 +79,8 @@ export class Plan {
   private readonly steps: Step[];
   private readonly releases: string[][];
   private readonly subplans = new WeakMap<Graph, Plan>();
+  /** First and last top-level step of each backend (when its part of a run begins and ends). */
+  private readonly span = new Map<Backend, { first: number; last: number }>();
   /** Backend that produces each top-level value (for release and export of backend memory). */
   private readonly producers = new Map<string, Backend>();
   /** The compiled segments, in run order. */
@@ -96,6 +98,10 @@ export class Plan {
     this.placements = placements;
     for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
     this.releases = releaseSchedule(this.steps.map((st) => st.node), graph.outputs.map((o) => o.name));
+    this.steps.forEach((st, i) => {
+      const sp = this.span.get(st.backend);
+      if (sp) sp.last = i; else this.span.set(st.backend, { first: i, last: i });
+    });
     this.segments = this.steps.filter((st): st is SegmentStep => st.kind === 'segment').map((st) => ({
       name: st.node.name, backend: st.backend.name, nodes: st.members.map((n) => n.name), inputs: st.node.inputs,
       outputs: st.node.outputs, outputLocations: st.locations, stats: () => st.compiled.stats?.(),
@@ -245,12 +251,15 @@ export class Plan {
       const r = await p.run(subFeeds, scope);
       return g.outputs.map((o) => r.get(o.name)!);
     };
-    // A top-level run tells the backends it is in progress (thread pools keep their workers ready).
+    // A top-level run tells each backend when its part of the run starts and ends (thread pools
+    // keep their workers spinning in between): only around its own steps, so that an idle pool
+    // never spins on cores another backend's threads (oneDNN's OpenMP team) are using.
     const top = outer === undefined;
-    if (top) for (const b of this.backends) b.beginRun?.();
+    const begun = new Set<Backend>();
     try {
       for (let i = 0; i < this.steps.length; i++) {
         const st = this.steps[i]!;
+        if (top && !begun.has(st.backend) && this.span.get(st.backend)?.first === i) { begun.add(st.backend); st.backend.beginRun?.(); }
         const n = st.node;
         const inputs = n.inputs.map((x, k) => {
           if (!x) return undefined;
@@ -317,6 +326,7 @@ export class Plan {
           if (v && b?.release) b.release(v);
           if (v && isGpuBufferValue(v)) v.dispose();
         }
+        if (begun.has(st.backend) && this.span.get(st.backend)?.last === i) { begun.delete(st.backend); st.backend.endRun?.(); }
       }
     } catch (e) {
       // Hand backend-owned memory back before reporting the failure.
@@ -326,7 +336,7 @@ export class Plan {
       }
       throw e;
     } finally {
-      if (top) for (const b of this.backends) b.endRun?.();
+      for (const b of begun) b.endRun?.();
     }
     const result = new Map<string, RuntimeValue>();
     for (const o of this.graph.outputs) {
