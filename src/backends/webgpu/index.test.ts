@@ -13,26 +13,10 @@ import { createWebgpuBackend, type WebgpuBackend } from './index.js';
 import type { AnyGpuKernel } from './kernel.js';
 import { BROKEN_RELU, REFUSING_RELU, TEST_ADD, TEST_RELU } from './fixture-kernels.js';
 import { gpuTestSkipReason } from './testing.js';
+import { chain, DIMS, W, X } from './fixture-graphs.js';
 
 const REGISTRY = new OpRegistry(ALL_SCHEMAS);
-const DIMS = [2, 3, 4];
-const N = 24;
-const X = Array.from({ length: N }, (_, i) => (i % 7) - 3.5);
-const W = Array.from({ length: N }, (_, i) => ((i * 5) % 11) / 4 - 1.25);
 
-/** out = Relu(Relu(x) + w) + x, with Relu(x) also an output (read outside the segment). */
-function chain(): Graph {
-  const b = new GraphBuilder('chain', { '': 17 });
-  const x = b.input('x', 'float32', DIMS);
-  const w = b.float('w', DIMS, W);
-  const r1 = b.op('Relu', [x], {}, { output: 'r1' });
-  const a1 = b.op('Add', [r1, w]);
-  const r2 = b.op('Relu', [a1]);
-  b.op('Add', [r2, x], {}, { output: 'out' });
-  b.output('out', 'float32', DIMS);
-  b.output('r1', 'float32', DIMS);
-  return b.build();
-}
 
 const relu = (v: number): number => Math.max(v, 0);
 const WANT_R1 = X.map(relu);

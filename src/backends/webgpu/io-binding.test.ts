@@ -23,27 +23,11 @@ import { createJsBackend } from '../js/index.js';
 import { TEST_ADD, TEST_RELU } from './fixture-kernels.js';
 import { createWebgpuBackend, type WebgpuBackend } from './index.js';
 import { gpuTestSkipReason } from './testing.js';
+import { chain, DIMS, W, X } from './fixture-graphs.js';
 
-const DIMS = [2, 3, 4];
-const N = 24;
-const X = Array.from({ length: N }, (_, i) => (i % 7) - 3.5);
-const W = Array.from({ length: N }, (_, i) => ((i * 5) % 11) / 4 - 1.25);
 const relu = (v: number): number => Math.max(v, 0);
 const f32 = (v: number): number => Math.fround(v);
 
-/** out = Relu(Relu(x) + w) + x, with r1 = Relu(x) a second output. */
-function chain(): Graph {
-  const b = new GraphBuilder('chain', { '': 17 });
-  const x = b.input('x', 'float32', DIMS);
-  const w = b.float('w', DIMS, W);
-  const r1 = b.op('Relu', [x], {}, { output: 'r1' });
-  const a1 = b.op('Add', [r1, w]);
-  const r2 = b.op('Relu', [a1]);
-  b.op('Add', [r2, x], {}, { output: 'out' });
-  b.output('out', 'float32', DIMS);
-  b.output('r1', 'float32', DIMS);
-  return b.build();
-}
 const chainOut = (x: readonly number[]): number[] => x.map((v, i) => f32(f32(relu(f32(relu(v) + W[i]!))) + v));
 
 /**
