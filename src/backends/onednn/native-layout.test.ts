@@ -5,29 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadOnednnAddon } from './native.js';
 import { assertClose, conv2dRef, mapRef, matmulRef, numel, rand, strides } from './native-ref.js';
-import type { EngineOp, EngineSpec, NativeAddon } from './spec.js';
-
-const loaded = loadOnednnAddon();
-const skip = 'unavailable' in loaded ? `skipped: ${loaded.unavailable}` : false;
-const addon = (): NativeAddon => {
-  if ('unavailable' in loaded) throw new Error(loaded.unavailable);
-  return loaded.addon;
-};
-
-const T = (...dims: number[]) => ({ dims, dtype: 'f32' as const });
-const C = (dims: number[], data: Float32Array) => ({ dims, data });
-
-/** Builds a spec with the given tensors, runs it once, disposes it, returns the outputs. */
-async function run(tensors: number[][], inputs: number[], outputs: number[], ops: EngineOp[], data: Float32Array[]): Promise<Float32Array[]> {
-  const spec: EngineSpec = { tensors: tensors.map((d) => T(...d)), inputs, outputs, ops, precision: 'fp32', threads: 1 };
-  const e = addon().createEngine(spec);
-  const outs = outputs.map((t) => new Float32Array(numel(tensors[t])));
-  await e.run(data, outs);
-  e.dispose();
-  return outs;
-}
+import type { EngineOp } from './spec.js';
+import { addon, C, run, skip, T } from './native-testing.js';
 
 describe('onednn addon performance paths', { skip }, () => {
   it('conv: algorithm winograd (3x3, stride 1, 64 channels) on blocked16 layout with bias, residual sum and relu', async () => {
