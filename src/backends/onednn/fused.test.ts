@@ -3,25 +3,19 @@
  * FusedConv (residual + activation), FusedMatMul, FusedGemm, Gelu, LayerNormalization, Attention
  * and FusedElementwise. Skips, saying why, when the addon is unavailable.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Dim } from '../../ir/graph.js';
-import type { TensorData } from '../../ir/tensor-data.js';
 import { GraphBuilder, Rng } from '../../zoo/index.js';
-import { createOnednnBackend } from './index.js';
 import { loadOnednnAddon } from './native.js';
-import { compareSegmentWithJs, segmentOf } from './segment-testing.js';
+import { assertCaseMatchesJs, type SegmentCase } from './segment-testing.js';
 
 const load = loadOnednnAddon();
 const skip = 'unavailable' in load ? load.unavailable : false;
 const O = { domain: 'optiflow' };
 
-interface Case { name: string; inputs: Record<string, number[]>; build(b: GraphBuilder, rng: Rng): string }
-
 const w = (b: GraphBuilder, rng: Rng, dims: number[]): string =>
   b.float('w', dims, rng.uniforms(dims.reduce((p, d) => p * d, 1), -0.5, 0.5));
 
-const CASES: Case[] = [
+const CASES: SegmentCase[] = [
   { name: 'FusedConv residual + LeakyRelu', inputs: { x: [1, 4, 6, 6] },
     build: (b, r) => b.op('FusedConv', ['x', w(b, r, [4, 4, 3, 3]), w(b, r, [4]), 'x'],
       { pads: [1, 1, 1, 1], activation: 'LeakyRelu', activation_params: [0.1] }, O) },
@@ -48,23 +42,6 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   test(`onednn ${c.name} matches js`, { skip }, async () => {
-    const rng = new Rng(11);
-    const b = new GraphBuilder('t', { '': 17, optiflow: 1 });
-    for (const [name, dims] of Object.entries(c.inputs)) b.input(name, 'float32', dims as Dim[]);
-    const y = c.build(b, rng);
-    b.output(y, 'float32', []);
-    const g = b.build();
-    g.outputs[0]!.shape = undefined;
-    const feeds: Record<string, TensorData> = {};
-    for (const [name, dims] of Object.entries(c.inputs)) {
-      feeds[name] = { type: 'float32', dims, data: rng.uniforms(dims.reduce((p, d) => p * d, 1), -1, 1) };
-    }
-    const backend = createOnednnBackend({ intraOpNumThreads: 1 });
-    try {
-      const errs = await compareSegmentWithJs(g, segmentOf(g, () => true), feeds, backend);
-      for (const e of errs) assert.ok(e < 1e-4, `relative error ${e}`);
-    } finally {
-      await backend.dispose?.();
-    }
+    await assertCaseMatchesJs(c, { '': 17, optiflow: 1 }, new Rng(11));
   });
 }

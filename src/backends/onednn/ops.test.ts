@@ -2,24 +2,17 @@
  * Per-op segments on the onednn backend against the js reference backend (relative error 1e-4).
  * Skips, saying why, when the addon is unavailable.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Dim } from '../../ir/graph.js';
-import type { TensorData } from '../../ir/tensor-data.js';
 import { GraphBuilder, Rng } from '../../zoo/index.js';
-import { createOnednnBackend } from './index.js';
 import { loadOnednnAddon } from './native.js';
-import { compareSegmentWithJs, segmentOf } from './segment-testing.js';
+import { assertCaseMatchesJs, type SegmentCase } from './segment-testing.js';
 
 const load = loadOnednnAddon();
 const skip = 'unavailable' in load ? load.unavailable : false;
 
 /** One case: builds a graph over input `x` (and optionally `y`), with a seed for the data. */
-interface Case {
-  name: string;
+interface Case extends SegmentCase {
   opset?: number;
-  inputs: Record<string, number[]>;
-  build(b: GraphBuilder, rng: Rng): string;
 }
 
 const w = (b: GraphBuilder, rng: Rng, dims: number[], scale = 0.5): string =>
@@ -95,24 +88,6 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   test(`onednn ${c.name} matches js`, { skip }, async () => {
-    const rng = new Rng(7);
-    const b = new GraphBuilder('t', { '': c.opset ?? 13 });
-    for (const [name, dims] of Object.entries(c.inputs)) b.input(name, 'float32', dims as Dim[]);
-    const y = c.build(b, rng);
-    b.output(y, 'float32', []);
-    const g = b.build();
-    g.outputs[0]!.shape = undefined;
-    const feeds: Record<string, TensorData> = {};
-    for (const [name, dims] of Object.entries(c.inputs)) {
-      feeds[name] = { type: 'float32', dims, data: rng.uniforms(dims.reduce((p, d) => p * d, 1), -1, 1) };
-    }
-    const seg = segmentOf(g, () => true);
-    const backend = createOnednnBackend({ intraOpNumThreads: 1 });
-    try {
-      const errs = await compareSegmentWithJs(g, seg, feeds, backend);
-      for (const e of errs) assert.ok(e < 1e-4, `relative error ${e}`);
-    } finally {
-      await backend.dispose?.();
-    }
+    await assertCaseMatchesJs(c, { '': c.opset ?? 13 }, new Rng(7));
   });
 }

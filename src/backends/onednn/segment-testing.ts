@@ -3,14 +3,18 @@
  * comparison of that segment's outputs with the `js` reference backend running the whole graph.
  * @module
  */
+import assert from 'node:assert/strict';
 import type { Backend, SegmentSpec } from '../backend.js';
-import type { Graph, Node } from '../../ir/graph.js';
+import type { Dim, Graph, Node } from '../../ir/graph.js';
 import { isTensorValue, type RuntimeValue, type TensorData } from '../../ir/tensor-data.js';
 import { ALL_SCHEMAS } from '../../ops/index.js';
 import { checkOps, inferGraph } from '../../ops/infer-graph.js';
 import { OpRegistry } from '../../ops/registry.js';
 import { relativeError } from '../../testing/compare.js';
 import { runGraph } from '../../testing/run-kernel.js';
+import type { GraphBuilder as Builder, Rng } from '../../zoo/index.js';
+import { GraphBuilder } from '../../zoo/index.js';
+import { createOnednnBackend } from './index.js';
 import { onednnSupports } from './support.js';
 
 const REGISTRY = new OpRegistry(ALL_SCHEMAS);
@@ -65,5 +69,38 @@ export async function compareSegmentWithJs(g: Graph, seg: SegmentSpec, feeds: Re
     });
   } finally {
     await compiled.dispose?.();
+  }
+}
+
+/** A one-output test graph: float32 inputs (name → dims) and a builder that returns the output. */
+export interface SegmentCase {
+  readonly name: string;
+  readonly inputs: Record<string, number[]>;
+  build(b: Builder, rng: Rng): string;
+}
+
+/**
+ * Builds `c` with `opsets`, feeds inputs uniform in [-1, 1) drawn from `rng` after the build, runs
+ * the whole graph as one onednn segment (1 thread) and on the js backend, and asserts every output
+ * within 1e-4 relative.
+ * @throws AssertionError naming the relative error
+ */
+export async function assertCaseMatchesJs(c: SegmentCase, opsets: Record<string, number>, rng: Rng): Promise<void> {
+  const b = new GraphBuilder('t', opsets);
+  for (const [name, dims] of Object.entries(c.inputs)) b.input(name, 'float32', dims as Dim[]);
+  const y = c.build(b, rng);
+  b.output(y, 'float32', []);
+  const g = b.build();
+  g.outputs[0]!.shape = undefined;
+  const feeds: Record<string, TensorData> = {};
+  for (const [name, dims] of Object.entries(c.inputs)) {
+    feeds[name] = { type: 'float32', dims, data: rng.uniforms(dims.reduce((p, d) => p * d, 1), -1, 1) };
+  }
+  const backend = createOnednnBackend({ intraOpNumThreads: 1 });
+  try {
+    const errs = await compareSegmentWithJs(g, segmentOf(g, () => true), feeds, backend);
+    for (const e of errs) assert.ok(e < 1e-4, `relative error ${e}`);
+  } finally {
+    await backend.dispose?.();
   }
 }
