@@ -278,6 +278,13 @@ export interface BackendOptions {
    * device is below this (FLOP/byte; backend default 10; 0 = never refuse).
    */
   minFlopsPerByte?: number;
+  /**
+   * The session's `graphOptimizationLevel` (default `all`). Segment backends that rewrite inside
+   * their engines follow it, with onnxruntime's split: fusions (post-ops, fused pairs) from
+   * `extended`, layout choices (blocked/NHWC activations, Winograd) at `all`; `disabled` runs each
+   * node as its own primitive in the model's layout.
+   */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 /**

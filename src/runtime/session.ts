@@ -134,7 +134,7 @@ export class InferenceSession {
     const locations = outputLocations(options.preferredOutputLocation, graph, source);
     const backends = await startBackends(options.executionProviders, defaultProviders, backendFactories,
       { intraOpNumThreads: threads, interOpNumThreads: options.interOpNumThreads ?? 0, precision: options.precision, minSegmentSize: options.minSegmentSize,
-        minFlopsPerByte: options.minFlopsPerByte });
+        minFlopsPerByte: options.minFlopsPerByte, graphOptimizationLevel: options.graphOptimizationLevel ?? 'all' });
     let plan: Plan;
     try {
       const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);

@@ -96,6 +96,7 @@ void Builder::conv(const OpS &op) {
   for (auto &b : pp.binds) args.push_back(b);
   addStep(CF(pd), pd.scratchpad_desc(), std::move(args));
   applySeparately(op.dst, pp.rest);
+  if (op.plainOutput && !op.int8) settlePlain(op.dst);
 }
 
 void Builder::matmul(const OpS &op) {

@@ -117,6 +117,15 @@ Ref Builder::produce(int t, const md_t &md) {
   return Ref{slot, md, {}};
 }
 
+void Builder::settlePlain(int t) {
+  const Ref c = cur(t);
+  const md_t want = plainOf(t);
+  if (c.md == want) return;
+  Ref to{newSlot(want.get_size()), want, {}};
+  addReorder(c, to);
+  ts_[t] = TState{true, to.slot, want};
+}
+
 Ref Builder::tempSlot(const md_t &md) { return Ref{newSlot(md.get_size()), md, {}}; }
 
 Ref Builder::constMem(const ConstS &c, const Dims &d, const char *field) {

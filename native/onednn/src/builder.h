@@ -101,6 +101,9 @@ class Builder {
   Ref cur(int t);
   Ref getAs(int t, const md_t &want);
   Ref produce(int t, const md_t &md);
+  // Reorders tensor t into its plain layout (NCHW...) when an op left it in another one; later
+  // readers see the plain tensor (`plainOutput` convolutions: the model's layout between ops).
+  void settlePlain(int t);
   Ref constMem(const ConstS &c, const Dims &dims, const char *field);
   Ref constAs(const ConstS &c, const Dims &dims, const md_t &want, const char *field);
   Ref tempSlot(const md_t &md);

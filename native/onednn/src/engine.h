@@ -40,7 +40,7 @@ struct OpS {
   std::string kind;
   int src = -1, dst = -1, a = -1, b = -1;
   ConstS aC, bC, weights, bias, mean, variance, scale, shift;
-  bool bTransposed = false, log = false, winograd = false, blocked = false;
+  bool bTransposed = false, log = false, winograd = false, blocked = false, plainOutput = false;
   Dims strides, padsBegin, padsEnd, dilations, kernel, perm;
   int64_t groups = 1, axis = 0;
   std::vector<int> srcs;

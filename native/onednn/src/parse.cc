@@ -182,6 +182,8 @@ OpS asOp(const Napi::Object &o, const std::string &p, size_t nT) {
       if (l != "any" && l != "blocked16") throw SpecError(p + ".layout: expected 'any' or 'blocked16', got '" + l + "'");
       op.blocked = l == "blocked16";
     }
+    Napi::Value po = field(o, "plainOutput");
+    if (!po.IsUndefined()) op.plainOutput = asBool(po, p + ".plainOutput");
     op.postOps = asPostOps(o, p, nT);
     parseInt8(o, p, op);
     Napi::Value dw = field(o, "depthwise");

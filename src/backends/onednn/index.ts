@@ -17,7 +17,7 @@ import { isTensorValue, sizeOf, type RuntimeValue, type TensorData } from '../..
 import { loadOnednnAddon } from './native.js';
 import type { EngineArray, EngineDType, NativeAddon, NativeEngine, Precision } from './spec.js';
 import { onednnSupports } from './support.js';
-import { ONNX_DTYPE, translateSegment, type TranslatedSegment } from './translate.js';
+import { ONNX_DTYPE, translateSegment, type TranslatedSegment, type TranslateOptions } from './translate.js';
 
 export { onednnSupports } from './support.js';
 export { translateSegment, type TranslatedSegment, type TranslateOptions } from './translate.js';
@@ -32,6 +32,8 @@ export interface OnednnOptions {
   readonly precision?: Precision;
   /** Segments with fewer nodes run elsewhere (default 3, TF-TRT's `minimum_segment_size`). */
   readonly minSegmentSize?: number;
+  /** Graph optimization level the engines follow (default `all`; see {@link TranslateOptions.level}). */
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Engines kept per segment, one per input shape (default 4). */
   readonly enginesPerSegment?: number;
   /** The addon to use (default: {@link loadOnednnAddon}). */
@@ -70,6 +72,7 @@ export function createOnednnBackend(options: OnednnOptions): Backend {
   const minSegmentSize = options.minSegmentSize ?? 3;
   const threads = Math.max(0, Math.floor(options.intraOpNumThreads || 0));
   const perSegment = Math.max(1, options.enginesPerSegment ?? 4);
+  const level = options.graphOptimizationLevel ?? 'all';
   const live = new Set<SegmentEngines>();
   const native = addon;
   return {
@@ -80,7 +83,7 @@ export function createOnednnBackend(options: OnednnOptions): Backend {
       throw new OptiflowError('unsupported_op', 'onednn compiles segments only (compileSegment)', [`node ${node.name} (${node.opType})`]);
     },
     compileSegment(spec) {
-      const seg = new SegmentEngines(native, spec, { precision, threads }, perSegment);
+      const seg = new SegmentEngines(native, spec, { precision, threads, level }, perSegment);
       seg.precompile();
       live.add(seg);
       return {
@@ -106,6 +109,7 @@ export const onednnBackendFactory: BackendFactory = async (options) => createOne
   // fp16 is a WebGPU mode: this backend runs it as fp32.
   precision: options.precision === 'bf16' ? 'bf16' : 'fp32',
   ...(options.minSegmentSize !== undefined ? { minSegmentSize: options.minSegmentSize } : {}),
+  ...(options.graphOptimizationLevel !== undefined ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
 });
 
 /** The engines of one segment, one per input shape, least recently used first. */
@@ -114,7 +118,7 @@ class SegmentEngines {
   private disposed = false;
 
   constructor(private readonly addon: NativeAddon, private readonly spec: SegmentSpec,
-    private readonly options: { precision: Precision; threads: number }, private readonly capacity: number) {}
+    private readonly options: TranslateOptions, private readonly capacity: number) {}
 
   /**
    * Builds the engine for the static input shapes when they are all concrete, so a segment the

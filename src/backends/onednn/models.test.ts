@@ -35,3 +35,22 @@ for (const [name, batch, minSegmentNodes] of CASES) {
     }
   });
 }
+
+// Below `all` the engines keep the model's NCHW layout between primitives (`layout: plain`) and,
+// at `disabled`, run one primitive per node: both paths must give the same outputs.
+const LEVEL_CASES: [string, 'disabled' | 'extended'][] = [['mobilenet_v1', 'disabled'], ['resnet50', 'disabled'], ['resnet50', 'extended'], ['bert', 'disabled']];
+for (const [name, level] of LEVEL_CASES) {
+  test(`onednn ${name} at graph optimization level ${level}: segment matches js`, { skip }, async () => {
+    const onednn = createOnednnBackend({ intraOpNumThreads: 2, graphOptimizationLevel: level });
+    try {
+      const loaded = await loadGraph(exportOnnx(ZOO[name]!.build()));
+      optimizeLoaded(loaded, level, [onednn, createJsBackend()]);
+      const g = loaded.graph;
+      const seg = segmentOf(g);
+      const errs = await compareSegmentWithJs(g, seg, ZOO[name]!.inputs(1), onednn);
+      for (const [k, e] of errs.entries()) assert.ok(e < 1e-4, `${seg.outputs[k]}: relative error ${e}`);
+    } finally {
+      await onednn.dispose?.();
+    }
+  });
+}

@@ -133,6 +133,13 @@ export type EngineOp =
        */
       readonly layout?: ConvLayout;
       /**
+       * When true, the convolution's result is reordered into the model's layout (NCHW; NCW,
+       * NCDHW) right after it, so the next primitive reads NCHW, as without layout optimization
+       * (graph optimization levels below `all`). Default false: the layout the primitive wrote
+       * (NHWC, nChw16c) stays until a reader needs another one. int8 convolutions ignore it.
+       */
+      readonly plainOutput?: boolean;
+      /**
        * A depthwise 3x3 convolution fused after this one (oneDNN's depthwise post-op): this conv
        * must be 2-D 1x1, stride 1, no padding, one group, float32 (not int8), with eltwise post-ops
        * only; `dst` is then the depthwise conv's output [N, O, ceil(H/stride), ceil(W/stride)] and

@@ -92,8 +92,11 @@ export class EngineBuilder {
   /**
    * @param uses number of reads of each value name by the segment's nodes
    * @param segmentOutputs value names read outside the segment
+   * @param fold whether elementwise nodes may fold into their producer's post-ops ({@link foldTarget};
+   *   false at graph optimization level `disabled` and `basic`: one primitive per node)
    */
-  constructor(readonly uses: ReadonlyMap<string, number>, readonly segmentOutputs: ReadonlySet<string>) {}
+  constructor(readonly uses: ReadonlyMap<string, number>, readonly segmentOutputs: ReadonlySet<string>,
+    readonly fold = true) {}
 
   /** Binds a segment input to a new tensor. */
   bindInput(name: string, dims: readonly number[], dtype: EngineDType = 'f32'): void {
@@ -191,9 +194,10 @@ export class EngineBuilder {
   /**
    * The op that produced tensor `t` when its post-op list may grow: a conv, matmul or binary whose
    * dst is `t`, and `name` (the value `t` carries) has exactly one reader and is not read outside
-   * the segment; `undefined` otherwise.
+   * the segment, and folding is on ({@link fold}); `undefined` otherwise.
    */
   foldTarget(t: number, name: string, kinds: readonly PostOpKind[] = ['conv', 'matmul', 'binary']): number | undefined {
+    if (!this.fold) return undefined;
     const k = this.producer.get(t);
     if (k === undefined) return undefined;
     const op = this.ops[k]!;

@@ -10,7 +10,7 @@ import { GraphBuilder } from '../../zoo/index.js';
 import type { EngineOp, EngineSpec } from './spec.js';
 import { segmentOf } from './segment-testing.js';
 import { onednnSupports } from './support.js';
-import { translateSegment } from './translate.js';
+import { translateSegment, type TranslateOptions } from './translate.js';
 
 function graph(opset: number, inputs: Record<string, number[]>, build: (b: GraphBuilder) => string | string[]): Graph {
   const b = new GraphBuilder('t', { '': opset, optiflow: 1 });
@@ -22,10 +22,10 @@ function graph(opset: number, inputs: Record<string, number[]>, build: (b: Graph
   return g;
 }
 
-function engineOf(g: Graph): EngineSpec {
+function engineOf(g: Graph, level?: TranslateOptions['level']): EngineSpec {
   const seg = segmentOf(g, () => true);
   const dims = seg.inputs.map((n) => g.inputs.find((v) => v.name === n)!.shape as number[]);
-  return translateSegment(seg, dims, { precision: 'fp32', threads: 1 }).engine;
+  return translateSegment(seg, dims, { precision: 'fp32', threads: 1, ...(level ? { level } : {}) }).engine;
 }
 
 /** Every tensor an op reads (including post-op tensors) is an engine input or written by an earlier op. */
@@ -157,4 +157,32 @@ test('fp32 convs: 3x3 stride-1 with >= 64 channels run as Winograd (stride 2, de
   const seg = segmentOf(g, () => true);
   const bf16 = translateSegment(seg, [[1, 3, 8, 8]], { precision: 'bf16', threads: 1 }).engine;
   assert.deepEqual(algs(bf16), Array(6).fill('direct any'));
+});
+
+test('graph optimization level inside the engine: disabled and basic one primitive per node with NCHW between them, extended folds, all keeps blocked layouts', () => {
+  // x[1,64,8,8] -> Conv 3x3 (64->64, pad 1) -> Relu -> y: Winograd and blocked16 pay at `all`.
+  const w = Array.from({ length: 64 * 64 * 9 }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
+  const g = () => graph(13, { x: [1, 64, 8, 8] }, (b) =>
+    b.op('Relu', [b.op('Conv', ['x', b.float('W', [64, 64, 3, 3], w)], { pads: [1, 1, 1, 1] })]));
+  for (const level of ['disabled', 'basic'] as const) {
+    const e = engineOf(g(), level);
+    assert.deepEqual(kinds(e), ['conv', 'eltwise'], level);
+    const c = e.ops[0] as Extract<EngineOp, { kind: 'conv' }>;
+    assert.equal(c.layout, 'blocked16', level);
+    assert.equal(c.plainOutput, true, level);
+    assert.equal(c.algorithm, 'winograd', level);
+    assert.deepEqual(c.postOps, [], level);
+  }
+  const x = engineOf(g(), 'extended');
+  assert.deepEqual(kinds(x), ['conv']);
+  const cx = x.ops[0] as Extract<EngineOp, { kind: 'conv' }>;
+  assert.equal(cx.plainOutput, true);
+  assert.deepEqual(cx.postOps, [{ kind: 'eltwise', alg: 'relu', alpha: 0, beta: 0 }]);
+  for (const e of [engineOf(g(), 'all'), engineOf(g())]) {
+    assert.deepEqual(kinds(e), ['conv']);
+    const c = e.ops[0] as Extract<EngineOp, { kind: 'conv' }>;
+    assert.equal(c.layout, 'blocked16');
+    assert.equal(c.algorithm, 'winograd');
+    assert.equal(c.plainOutput, undefined);
+  }
 });

@@ -24,6 +24,17 @@ export interface TranslateOptions {
   readonly precision: Precision;
   /** OpenMP threads per primitive (0 = library default). */
   readonly threads: number;
+  /**
+   * The session's graph optimization level (default `all`), onnxruntime's split applied inside the
+   * engine: `disabled` and `basic` emit one primitive per node (no post-op folding, no depthwise
+   * fusion); `extended` adds those fusions; `all` also lets fp32 convolutions keep their preferred
+   * activation layout (oneDNN's NHWC or nChw16c blocks) from one primitive to the next inside the
+   * segment — the counterpart of onnxruntime's NCHWc layout optimization at `all`. Below `all`,
+   * each fp32 convolution reads and writes the model's layout (NCHW), with reorders into and out of
+   * its preferred one ({@link EngineOp} `plainOutput`). The primitive itself (algorithm, internal
+   * layout) is the same at every level, so levels differ only by where reorders and post-ops go.
+   */
+  readonly level?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 /** A translated segment: the engine description and the dims of each segment output. */
@@ -51,7 +62,8 @@ export function translateSegment(spec: SegmentSpec, inputDims: readonly (readonl
   }
   const uses = new Map<string, number>();
   for (const n of spec.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
-  const b = new EngineBuilder(uses, new Set(spec.outputs));
+  const level = options.level ?? 'all';
+  const b = new EngineBuilder(uses, new Set(spec.outputs), level === 'extended' || level === 'all');
   spec.inputs.forEach((name, k) => b.bindInput(name, inputDims[k]!, inputDTypes?.[k] ?? 'f32'));
   for (const node of spec.nodes) translateNode(spec, b, node);
   const outputs = spec.outputs.map((name) => {
@@ -69,9 +81,13 @@ export const ONNX_DTYPE = { f32: 'float32', s32: 'int32', u8: 'uint8', s8: 'int8
 
 function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions): TranslatedSegment {
   const tensors: EngineTensor[] = b.tensors.map((dims, i) => ({ dims, dtype: b.dtype(i) }));
+  const level = options.level ?? 'all';
   const ops: EngineOp[] = depthwisePass(b.finishOps(), b.tensors, outputs, options).map((op) => {
     if (op.kind !== 'conv' || options.precision !== 'fp32' || op.outputScales) return op;
-    return { ...op, ...(winogradPays(op) ? { algorithm: 'winograd' } : {}), ...(blockedPays(b, op) ? { layout: 'blocked16' } : {}) };
+    return {
+      ...op, ...(winogradPays(op) ? { algorithm: 'winograd' } : {}), ...(blockedPays(b, op) ? { layout: 'blocked16' } : {}),
+      ...(level !== 'all' ? { plainOutput: true } : {}),
+    };
   });
   const engine: EngineSpec = { tensors, inputs: [...b.inputIndices], outputs, ops, precision: options.precision, threads: options.threads };
   return { engine, outputDims: outputs.map((i) => b.tensors[i]!), outputDTypes: outputs.map((i) => b.dtype(i)) };
@@ -84,7 +100,8 @@ function finish(b: EngineBuilder, outputs: number[], options: TranslateOptions):
  */
 function depthwisePass(ops: readonly EngineOp[], tensors: readonly (readonly number[])[], outputs: readonly number[],
   options: TranslateOptions): readonly EngineOp[] {
-  if (options.precision !== 'fp32' || process.env['OPTIFLOW_ONEDNN_DW_FUSION'] === '0') return ops;
+  const level = options.level ?? 'all';
+  if (options.precision !== 'fp32' || process.env['OPTIFLOW_ONEDNN_DW_FUSION'] === '0' || level === 'disabled' || level === 'basic') return ops;
   return fuseDepthwise(ops, tensors, outputs);
 }
 
