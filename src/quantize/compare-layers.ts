@@ -4,18 +4,20 @@
  *
  * Observation reuses calibration's mechanism (see `calibrate.ts`): a copy of each model whose
  * outputs also list every observed tensor runs in the ordinary runtime. The tensors observed are
- * the float tensors present under the same name in both models. The quantizers keep names: a QDQ
- * model keeps each quantized node and its float output (`Conv → Y`, its inputs rewired to
- * `*_dq` tensors); dynamic mode's `ConvInteger/MatMulInteger → Cast → Mul (→ Add)` chain ends in
- * the replaced node's output name; fp16 keeps node and tensor names. Graph rewrites before
+ * the float tensors present under the same name in both models. The quantizers keep the names of
+ * activations and nodes (they rename only constants and give the tensors they insert short names,
+ * see `names.ts` and `compact.ts`): a QDQ model keeps each quantized node and its float output
+ * (`Conv → Y`, its inputs rewired to `DequantizeLinear` outputs); dynamic mode's
+ * `ConvInteger/MatMulInteger → Cast → Mul (→ Add)` chain ends in the replaced node's output name
+ * and its integer op carries the replaced node's name; fp16 keeps node and tensor names. Graph rewrites before
  * quantizing (BatchNormalization/bias folding) make a reference tensor such as the Conv output
  * before its bias Add disappear; the fused node then produces the Add's output, which still matches.
  *
  * Each matched tensor is a layer, attributed to the node of the other model that produces it, found
- * by walking back from its producer through tensors the reference does not have (the `_dq`,
- * `_i32`, `_f`... tensors a quantizer inserted) to tensors the reference has (the layer's inputs).
+ * by walking back from its producer through tensors the reference does not have (the dequantized,
+ * int32 and scale tensors a quantizer inserted) to tensors the reference has (the layer's inputs).
  * The node to `--exclude` is that producer, or for dynamic mode the node the integer op replaced
- * (its name minus the `_qop` suffix).
+ * (the integer op's own name; files from earlier versions named it `<node>_qop`, suffix dropped).
  *
  * Metrics over all examples (sums over every element of every example), with r the reference
  * tensor and q the other model's:

@@ -2,35 +2,26 @@
  * Dynamic-range int8 quantization (onnxruntime `quantize_dynamic`, TensorFlow Lite "dynamic
  * range"): constant weights of MatMul, Gemm and Conv become int8, symmetric, per output channel
  * (zero point 0); activations are quantized on the fly to uint8 with `DynamicQuantizeLinear`:
- * `DynamicQuantizeLinear(A) → MatMulInteger|ConvInteger(A_q, W_q, A_zp, 0) → Cast(float) →
- * Mul(A_scale · W_scales)` (+ `Add` of the bias for Gemm's C and Conv's B). Everything else stays float.
- * The opset is raised to 11 when lower (`DynamicQuantizeLinear` is opset 11).
+ * `DynamicQuantizeLinear(A) → MatMulInteger|ConvInteger(A_q, W_q, A_zp) → Cast(float) →
+ * Mul(A_scale · W_scales)` (+ `Add` of the bias for Gemm's C and Conv's B); the weights' zero
+ * point is 0, the optional input's default, and is not written. Everything else stays float.
+ * The opset is raised to 11 when lower (`DynamicQuantizeLinear` is opset 11), the IR version to 6.
+ *
+ * Names (see `names.ts`): the integer op keeps the name of the node it replaces, the chain's last
+ * node (`Mul` or `Add`) produces the replaced node's output tensor, every other inserted tensor and
+ * node gets a short generated name, and equal constants are stored once.
  * @module
  */
 import type { Attribute, Graph, Node } from '../ir/graph.js';
 import type { TensorData } from '../ir/tensor-data.js';
 import type { QuantizeEntry, QuantizeOptions, QuantizeReport } from './types.js';
+import { ConstantPool, Namer } from './names.js';
 import { foldConstantReshapes, quantizeWeightsPerChannel, removeUnusedInitializers } from './weights.js';
+
+export { Namer } from './names.js';
 
 /** Op types dynamic mode can quantize. */
 export const DYNAMIC_OP_TYPES: readonly string[] = ['MatMul', 'Gemm', 'Conv'];
-
-/** Unique-name source over everything already named in a graph. */
-export class Namer {
-  private readonly used = new Set<string>();
-  constructor(g: Graph) {
-    for (const v of [...g.inputs, ...g.outputs]) this.used.add(v.name);
-    for (const k of g.initializers.keys()) this.used.add(k);
-    for (const n of g.nodes) { this.used.add(n.name); for (const o of n.outputs) this.used.add(o); }
-  }
-  /** `base`, or `base_1`, `base_2`, ... the first unused. */
-  fresh(base: string): string {
-    let name = base; let i = 1;
-    while (this.used.has(name)) name = `${base}_${i++}`;
-    this.used.add(name);
-    return name;
-  }
-}
 
 /** Builds a standard-domain node. */
 export function mkNode(name: string, opType: string, inputs: string[], outputs: string[], attrs: Record<string, Attribute> = {}): Node {
@@ -61,9 +52,8 @@ export function quantizeDynamic(g: Graph, o: QuantizeOptions): QuantizeReport {
   const exclude = new Set(o.exclude ?? []);
   const opTypes = new Set(o.opTypes ?? DYNAMIC_OP_TYPES);
   const namer = new Namer(g);
+  const pool = new ConstantPool(g, namer);
   const dq = new Map<string, [string, string, string]>();
-  const zeroI8 = namer.fresh('zp_i8');
-  let usedZero = false;
   const dtypeOf = (v: string): string | undefined => g.valueInfo.get(v)?.dtype ?? g.inputs.find((x) => x.name === v)?.dtype ?? g.initializers.get(v)?.type;
   const out: Node[] = [];
   for (const n of g.nodes) {
@@ -89,9 +79,7 @@ export function quantizeDynamic(g: Graph, o: QuantizeOptions): QuantizeReport {
         const ct = g.initializers.get(c);
         if (beta !== 1) {
           if (!ct || ct.type !== 'float32') { skip('beta ≠ 1 with a non-constant C'); continue; }
-          const nc = namer.fresh(`${c}_beta`);
-          g.initializers.set(nc, { type: 'float32', dims: ct.dims, data: Float32Array.from(ct.data as Float32Array, (v) => v * beta) });
-          bias = nc;
+          bias = pool.add({ type: 'float32', dims: ct.dims, data: Float32Array.from(ct.data as Float32Array, (v) => v * beta) }, 'b');
         } else bias = c;
       }
     } else {
@@ -101,54 +89,51 @@ export function quantizeDynamic(g: Graph, o: QuantizeOptions): QuantizeReport {
     }
     const { q, scales } = quantizeWeightsPerChannel(wT.data as Float32Array, [...wT.dims], axis);
     if (alpha !== 1) for (let i = 0; i < scales.length; i++) scales[i] = Math.fround(scales[i]! * alpha);
-    const qName = namer.fresh(`${wName}_q`);
-    const sName = namer.fresh(`${wName}_s`);
-    g.initializers.set(qName, { type: 'int8', dims: [...wT.dims], data: q });
-    g.initializers.set(sName, { type: 'float32', dims: axis === 0 ? [scales.length, ...w.dims.slice(2).map(() => 1)] : [scales.length], data: scales });
-    usedZero = true;
+    const qName = pool.add({ type: 'int8', dims: [...wT.dims], data: q }, 'w');
+    const sName = pool.add({ type: 'float32', dims: axis === 0 ? [scales.length, ...w.dims.slice(2).map(() => 1)] : [scales.length], data: scales }, 's');
     let aq = dq.get(a);
     if (!aq) {
-      aq = [namer.fresh(`${a}_q`), namer.fresh(`${a}_s`), namer.fresh(`${a}_zp`)];
+      aq = [namer.short('q'), namer.short('s'), namer.short('z')];
       dq.set(a, aq);
-      out.push(mkNode(namer.fresh(`${a}_dql`), 'DynamicQuantizeLinear', [a], [...aq]));
+      out.push(mkNode(namer.short('n'), 'DynamicQuantizeLinear', [a], [...aq]));
     }
     const y = n.outputs[0]!;
-    const yi = namer.fresh(`${y}_i32`); const yf = namer.fresh(`${y}_f`); const sc = namer.fresh(`${y}_s`);
+    const yi = namer.short('t'); const yf = namer.short('t'); const sc = namer.short('t');
+    // The integer op keeps the replaced node's name (reports, `--exclude`, compareLayers use it).
     if (n.opType === 'Conv') {
       const attrs: Record<string, Attribute> = {};
       for (const [k, v] of n.attributes) attrs[k] = v;
-      out.push(mkNode(namer.fresh(`${n.name}_qop`), 'ConvInteger', [aq[0], qName, aq[2], zeroI8], [yi], attrs));
+      out.push(mkNode(n.name, 'ConvInteger', [aq[0], qName, aq[2]], [yi], attrs));
     } else {
-      out.push(mkNode(namer.fresh(`${n.name}_qop`), 'MatMulInteger', [aq[0], qName, aq[2], zeroI8], [yi]));
+      out.push(mkNode(n.name, 'MatMulInteger', [aq[0], qName, aq[2]], [yi]));
     }
-    out.push(mkNode(namer.fresh(`${n.name}_cast`), 'Cast', [yi], [yf], { to: { type: 'int', value: 1 } }));
-    out.push(mkNode(namer.fresh(`${n.name}_smul`), 'Mul', [aq[1], sName], [sc]));
+    out.push(mkNode(namer.short('n'), 'Cast', [yi], [yf], { to: { type: 'int', value: 1 } }));
+    out.push(mkNode(namer.short('n'), 'Mul', [aq[1], sName], [sc]));
     if (bias) {
       let b = bias;
       if (biasShape) {
         const bt = g.initializers.get(bias);
         if (bt) {
-          b = namer.fresh(`${bias}_reshaped`);
-          g.initializers.set(b, { type: bt.type, dims: biasShape, data: bt.data });
+          b = pool.add({ type: bt.type, dims: biasShape, data: bt.data }, 'b');
         } else {
-          const shp = namer.fresh(`${bias}_shape`);
-          g.initializers.set(shp, { type: 'int64', dims: [biasShape.length], data: BigInt64Array.from(biasShape, BigInt) });
-          b = namer.fresh(`${bias}_reshaped`);
-          out.push(mkNode(namer.fresh(`${n.name}_bias_reshape`), 'Reshape', [bias, shp], [b]));
+          const shp = pool.add({ type: 'int64', dims: [biasShape.length], data: BigInt64Array.from(biasShape, BigInt) }, 'c');
+          b = namer.short('t');
+          out.push(mkNode(namer.short('n'), 'Reshape', [bias, shp], [b]));
         }
       }
-      const ym = namer.fresh(`${y}_m`);
-      out.push(mkNode(namer.fresh(`${n.name}_mul`), 'Mul', [yf, sc], [ym]));
-      out.push(mkNode(namer.fresh(`${n.name}_add`), 'Add', [ym, b], [y]));
+      const ym = namer.short('t');
+      out.push(mkNode(namer.short('n'), 'Mul', [yf, sc], [ym]));
+      out.push(mkNode(namer.short('n'), 'Add', [ym, b], [y]));
     } else {
-      out.push(mkNode(namer.fresh(`${n.name}_mul`), 'Mul', [yf, sc], [y]));
+      out.push(mkNode(namer.short('n'), 'Mul', [yf, sc], [y]));
     }
     entry = { node: n.name, opType: n.opType, detail: `int8 per-channel weights (${scales.length} channels), dynamic uint8 activations (${n.opType === 'Conv' ? 'ConvInteger' : 'MatMulInteger'})` };
     report.quantized.push(entry);
   }
-  if (usedZero) {
-    g.initializers.set(zeroI8, { type: 'int8', dims: [], data: new Int8Array(1) });
+  if (report.quantized.length > 0) {
     if ((g.opsetFor('') ?? 0) < 11) g.opsets.set('', 11);
+    // IR version 6 is the first for opset 11 (ONNX 1.6); IR < 4 would also list initializers as inputs.
+    if (g.metadata.irVersion < 6) g.metadata.irVersion = 6;
   }
   g.nodes = out;
   removeUnusedInitializers(g);

@@ -21,6 +21,7 @@ import { NOOP_RULES } from '../passes/rules-noop.js';
 import { quantizeDynamic } from './dynamic.js';
 import { quantizeFp16 } from './fp16.js';
 import { quantizeStatic } from './static.js';
+import { compactQuantized } from './compact.js';
 import type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode } from './types.js';
 
 export type { QuantizeOptions, QuantizeReport, QuantizeResult, QuantMode, QuantizeEntry, CalibrationMethod } from './types.js';
@@ -74,7 +75,10 @@ export async function quantize(model: string | Uint8Array, options: QuantizeOpti
     } else bytes = model;
     report = await quantizeStatic(g, bytes, options);
   }
-  if (report.quantized.length > 0) reinfer(g, loaded.source);
+  if (report.quantized.length > 0) {
+    if (options.mode !== 'fp16') compactQuantized(g);
+    reinfer(g, loaded.source);
+  }
   return { graph: g, report, bytes: () => exportOnnx(g, { valueInfo: false }) };
 }
 

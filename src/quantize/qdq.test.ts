@@ -70,7 +70,8 @@ test('QDQ structure: Q/DQ on activations, per-channel int8 weights, float bias, 
   }
   assert.equal(conv.inputs[2], 'bias'); // bias stays float32
   const mdq = g.nodes.find((n) => n.outputs[0] === g.nodes.find((m) => m.name === 'matmul')!.inputs[1])!;
-  assert.equal(mdq.attributes.get('axis')?.value, 1); // MatMul B [K, N]: the output axis
+  assert.equal(mdq.attributes.has('axis'), false); // MatMul B [K, N]: the output axis, 1 = DequantizeLinear's default
+  assert.equal(mdq.inputs.length, 2); // symmetric weights: zero point 0, the default, not written
   const xdq = g.nodes.find((n) => n.outputs[0] === conv.inputs[0])!;
   const xq = g.nodes.find((n) => n.outputs[0] === xdq.inputs[0])!;
   assert.equal(xq.opType, 'QuantizeLinear');

@@ -2,7 +2,8 @@
  * QDQ insertion (onnxruntime's QDQ format): every float activation input of a quantizable node is
  * routed through `QuantizeLinear → DequantizeLinear` with the scale and zero point of its calibrated
  * range (one pair per tensor, shared by all its readers); float constant inputs become int8
- * initializers followed by `DequantizeLinear` — per-channel (`axis`) for the weight of Conv
+ * initializers (symmetric: zero point 0, left out as DequantizeLinear's default) followed by
+ * `DequantizeLinear` — per-channel (`axis`) for the weight of Conv
  * (axis 0), Gemm (the output axis of B) and MatMul (the last axis of B), per-tensor for other
  * constants. Conv and Gemm biases stay float32 (the runtime and onnxruntime fuse them as float).
  *
@@ -10,6 +11,10 @@
  * when every node is an op whose semantics did not change up to opset 13 (see {@link SAFE_SINCE});
  * otherwise weights are quantized per tensor (needs opset ≥ 10, raised to 10 under the same rule),
  * and a model that cannot reach opset 10 is left unquantized with the reason in the report.
+ * Names (see `names.ts`): quantized nodes keep their names and outputs (only their inputs are
+ * rewired to `DequantizeLinear` outputs); the inserted tensors and Q/DQ nodes get short generated
+ * names, and equal scales and zero points are stored once (one uint8 zero point 0 serves every
+ * activation whose range starts at 0).
  * Sources: ONNX operator spec (QuantizeLinear/DequantizeLinear, Changelog); onnxruntime
  * `quantization/qdq_quantizer.py`.
  * @module
@@ -18,6 +23,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { TensorData } from '../ir/tensor-data.js';
 import type { Range } from './range.js';
 import type { QuantizeEntry } from './types.js';
+import { ConstantPool, Namer } from './names.js';
 import { quantizeWeightsPerChannel, removeUnusedInitializers, roundHalfEven } from './weights.js';
 
 /** The op types quantized by default. */
@@ -179,13 +185,8 @@ export function insertQdq(g: Graph, plan: QdqPlan, ranges: ReadonlyMap<string, R
   const newNodes = new Map<Node | null, Node[]>(); // inserted after the producer (null = at the top)
   const producer = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
-  const used = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name), ...g.nodes.flatMap((n) => [...n.outputs, n.name])]);
-  const fresh = (base: string): string => {
-    let k = 1; let name = base;
-    while (used.has(name)) name = `${base}_${k++}`;
-    used.add(name);
-    return name;
-  };
+  const namer = new Namer(g);
+  const pool = new ConstantPool(g, namer);
   const add = (after: Node | null, n: Node): void => { const l = newNodes.get(after) ?? []; l.push(n); newNodes.set(after, l); };
   const quantized: QuantizeEntry[] = [];
   for (const { node, activations, constants } of plan.nodes) {
@@ -196,12 +197,11 @@ export function insertQdq(g: Graph, plan: QdqPlan, ranges: ReadonlyMap<string, R
         const r = ranges.get(t);
         if (!r) continue;
         const { scale, zeroPoint } = activationParams(r, actType);
-        const s = fresh(`${t}_s`); const z = fresh(`${t}_z`); const q = fresh(`${t}_q`); d = fresh(`${t}_dq`);
-        g.initializers.set(s, scalar('float32', scale));
-        g.initializers.set(z, scalar(actType, zeroPoint));
+        const s = pool.add(scalar('float32', scale), 's'); const z = pool.add(scalar(actType, zeroPoint), 'z');
+        const q = namer.short('q'); d = namer.short('d');
         const at = producer.get(t) ?? null;
-        add(at, { name: fresh(`${t}_Q`), opType: 'QuantizeLinear', domain: '', inputs: [t, s, z], outputs: [q], attributes: new Map() });
-        add(at, { name: fresh(`${t}_DQ`), opType: 'DequantizeLinear', domain: '', inputs: [q, s, z], outputs: [d], attributes: new Map() });
+        add(at, { name: namer.short('n'), opType: 'QuantizeLinear', domain: '', inputs: [t, s, z], outputs: [q], attributes: new Map() });
+        add(at, { name: namer.short('n'), opType: 'DequantizeLinear', domain: '', inputs: [q, s, z], outputs: [d], attributes: new Map() });
         g.valueInfo.set(q, { name: q, dtype: actType, ...(g.valueInfo.get(t)?.shape ? { shape: g.valueInfo.get(t)!.shape! } : {}) });
         g.valueInfo.set(d, { name: d, dtype: 'float32', ...(g.valueInfo.get(t)?.shape ? { shape: g.valueInfo.get(t)!.shape! } : {}) });
         dq.set(t, d);
@@ -217,12 +217,14 @@ export function insertQdq(g: Graph, plan: QdqPlan, ranges: ReadonlyMap<string, R
         const data = w.data as Float32Array;
         const { q, scales } = quantizeWeightsPerChannel(data, axis >= 0 ? [...w.dims] : [1, data.length], axis >= 0 ? axis : 0);
         if (scales.length === 1 && axis >= 0) axis = -1;
-        const qn = fresh(`${name}_i8`); const s = fresh(`${qn}_s`); const z = fresh(`${qn}_z`); d = fresh(`${qn}_dq`);
-        g.initializers.set(qn, { type: 'int8', dims: [...w.dims], data: q });
-        g.initializers.set(s, axis >= 0 ? { type: 'float32', dims: [scales.length], data: scales } : scalar('float32', scales[0]!));
-        g.initializers.set(z, axis >= 0 ? { type: 'int8', dims: [scales.length], data: new Int8Array(scales.length) } : scalar('int8', 0));
-        const attributes = new Map(axis >= 0 ? [['axis', { type: 'int', value: axis }] as const] : []);
-        add(null, { name: fresh(`${qn}_DQ`), opType: 'DequantizeLinear', domain: '', inputs: [qn, s, z], outputs: [d], attributes: attributes as Node['attributes'] });
+        const qn = pool.add({ type: 'int8', dims: [...w.dims], data: q }, 'w');
+        const s = pool.add(axis >= 0 ? { type: 'float32', dims: [scales.length], data: scales } : scalar('float32', scales[0]!), 's');
+        // Symmetric int8 weights have zero point 0, DequantizeLinear's default: the input is left
+        // out (int8 is x's own type; onnxruntime's QDQ fusions and fuse-qdq fill an omitted one in).
+        d = namer.short('d');
+        // DequantizeLinear's axis defaults to 1 (a MatMul weight [K, N]): written only when it differs.
+        const attributes = new Map(axis >= 0 && axis !== 1 ? [['axis', { type: 'int', value: axis }] as const] : []);
+        add(null, { name: namer.short('n'), opType: 'DequantizeLinear', domain: '', inputs: [qn, s], outputs: [d], attributes: attributes as Node['attributes'] });
         g.valueInfo.set(d, { name: d, dtype: 'float32', shape: [...w.dims] });
         dq.set(key, d);
       }
