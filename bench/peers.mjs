@@ -11,11 +11,13 @@
  * threads. Every (engine, thread count) runs in its own child process, one after another:
  * onnxruntime-web fixes its thread count when its wasm loads, and its idle worker threads keep
  * spinning after each run, which would steal the cores of another engine in the same process.
- * Prints medians (ms) and optiflow/peer ratios; writes everything as JSON.
+ * With `--repeat N` the whole sequence of children runs N times (odd repeats in reverse engine
+ * order) and each row is the median of its N child medians: a slow phase of a shared machine then
+ * no longer decides a ratio. Prints medians (ms) and optiflow/peer ratios; writes everything as JSON.
  *
  * Usage: node bench/peers.mjs [--models mobilenet_v1,resnet50,bert] [--threads 1,2] [--batches 1,8]
  *          [--engines optiflow,optiflow-onednn,onnxruntime-node,onnxruntime-web,tfjs-wasm] [--precision fp32|bf16]
- *          [--iterations 7] [--warmup 2] [--json bench/results/peers.json] [--dist DIR]
+ *          [--iterations 7] [--warmup 2] [--repeat 1] [--json bench/results/peers.json] [--dist DIR]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     engine: { type: 'string' },
     engines: { type: 'string', default: 'optiflow,optiflow-onednn,onnxruntime-node,onnxruntime-web,tfjs-wasm' },
     precision: { type: 'string', default: 'fp32' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -59,19 +62,34 @@ function parent() {
     process.stderr.write(`error: ${args.dist}/index.js not found; run npm run build first\n`);
     process.exit(2);
   }
-  const rows = [];
-  for (const t of list(args.threads).map(Number)) {
-    for (const engine of list(args.engines)) {
-      if (engine === 'tfjs-wasm' && (t !== 1 || !list(args.models).includes('mobilenet_v1'))) continue;
-      process.stderr.write(`${engine}, ${t} thread(s): ${args.models} at batches ${args.batches}...\n`);
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t), '--engine', engine,
-        '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
-        '--warmup', args.warmup, '--dist', args.dist, '--precision', args.precision], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
-      if (r.status === 3) continue; // engine unavailable here (the child said why)
-      if (r.status !== 0) { process.stderr.write(`child for ${engine} at ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
-      rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+  const repeats = Math.max(1, Number(args.repeat));
+  const raw = [];
+  for (let rep = 0; rep < repeats; rep++) {
+    for (const t of list(args.threads).map(Number)) {
+      // Odd repeats run the engines in reverse order, so a slow phase of the machine does not
+      // always fall on the same engine.
+      const engines = rep % 2 ? list(args.engines).reverse() : list(args.engines);
+      for (const engine of engines) {
+        if (engine === 'tfjs-wasm' && (t !== 1 || !list(args.models).includes('mobilenet_v1'))) continue;
+        process.stderr.write(`${engine}, ${t} thread(s)${repeats > 1 ? `, repeat ${rep + 1}/${repeats}` : ''}: ${args.models} at batches ${args.batches}...\n`);
+        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', String(t), '--engine', engine,
+          '--models', args.models, '--batches', args.batches, '--iterations', args.iterations,
+          '--warmup', args.warmup, '--dist', args.dist, '--precision', args.precision], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+        if (r.status === 3) continue; // engine unavailable here (the child said why)
+        if (r.status !== 0) { process.stderr.write(`child for ${engine} at ${t} threads failed (exit ${r.status})\n`); process.exit(1); }
+        raw.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+      }
     }
   }
+  // One row per (model, batch, threads, engine): the median of its children's medians.
+  const rows = [];
+  for (const x of raw) {
+    let row = rows.find((y) => y.model === x.model && y.batch === x.batch && y.threads === x.threads && y.engine === x.engine);
+    if (!row) rows.push(row = { model: x.model, batch: x.batch, threads: x.threads, engine: x.engine, repeatMediansMs: [], runsMs: [] });
+    row.repeatMediansMs.push(x.medianMs);
+    row.runsMs.push(...x.runsMs);
+  }
+  for (const row of rows) row.medianMs = median(row.repeatMediansMs);
   const order = list(args.engines);
   rows.sort((a, b) => a.threads - b.threads || list(args.models).indexOf(a.model) - list(args.models).indexOf(b.model)
     || a.batch - b.batch || order.indexOf(a.engine) - order.indexOf(b.engine));
