@@ -79,8 +79,10 @@ export class Plan {
   private readonly steps: Step[];
   private readonly releases: string[][];
   private readonly subplans = new WeakMap<Graph, Plan>();
-  /** First and last top-level step of each backend (when its part of a run begins and ends). */
-  private readonly span = new Map<Backend, { first: number; last: number }>();
+  /** Backends whose part of a run begins at each top-level step ({@link bracketRuns}). */
+  private readonly beginAt = new Map<number, Backend[]>();
+  /** Backends whose part of a run ends after each top-level step. */
+  private readonly endAfter = new Map<number, Backend[]>();
   /** Backend that produces each top-level value (for release and export of backend memory). */
   private readonly producers = new Map<string, Backend>();
   /** The compiled segments, in run order. */
@@ -98,10 +100,7 @@ export class Plan {
     this.placements = placements;
     for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
     this.releases = releaseSchedule(this.steps.map((st) => st.node), graph.outputs.map((o) => o.name));
-    this.steps.forEach((st, i) => {
-      const sp = this.span.get(st.backend);
-      if (sp) sp.last = i; else this.span.set(st.backend, { first: i, last: i });
-    });
+    bracketRuns(this.steps, this.beginAt, this.endAfter);
     this.segments = this.steps.filter((st): st is SegmentStep => st.kind === 'segment').map((st) => ({
       name: st.node.name, backend: st.backend.name, nodes: st.members.map((n) => n.name), inputs: st.node.inputs,
       outputs: st.node.outputs, outputLocations: st.locations, stats: () => st.compiled.stats?.(),
@@ -252,14 +251,15 @@ export class Plan {
       return g.outputs.map((o) => r.get(o.name)!);
     };
     // A top-level run tells each backend when its part of the run starts and ends (thread pools
-    // keep their workers spinning in between): only around its own steps, so that an idle pool
-    // never spins on cores another backend's threads (oneDNN's OpenMP team) are using.
+    // keep their workers spinning in between): only around its own steps, and closed before
+    // another backend's segment, so that an idle pool never spins on cores that backend's threads
+    // (oneDNN's OpenMP team) are using.
     const top = outer === undefined;
     const begun = new Set<Backend>();
     try {
       for (let i = 0; i < this.steps.length; i++) {
         const st = this.steps[i]!;
-        if (top && !begun.has(st.backend) && this.span.get(st.backend)?.first === i) { begun.add(st.backend); st.backend.beginRun?.(); }
+        if (top) for (const b of this.beginAt.get(i) ?? []) if (!begun.has(b)) { begun.add(b); b.beginRun?.(); }
         const n = st.node;
         const inputs = n.inputs.map((x, k) => {
           if (!x) return undefined;
@@ -326,7 +326,7 @@ export class Plan {
           if (v && b?.release) b.release(v);
           if (v && isGpuBufferValue(v)) v.dispose();
         }
-        if (begun.has(st.backend) && this.span.get(st.backend)?.last === i) { begun.delete(st.backend); st.backend.endRun?.(); }
+        for (const b of this.endAfter.get(i) ?? []) if (begun.delete(b)) b.endRun?.();
       }
     } catch (e) {
       // Hand backend-owned memory back before reporting the failure.
@@ -414,4 +414,26 @@ export function checkOutput(n: Node, k: number, v: RuntimeValue, expect: Resolve
   if (!gpu && t.data.length !== n2) {
     throw new OptiflowError('runtime_error', `kernel returned ${t.data.length} elements for dims [${t.dims.join(',')}]`, where);
   }
+}
+
+/**
+ * Where each backend's part of a run begins and ends ({@link Backend.beginRun}/`endRun`): from a
+ * backend's first step to its last, except that a segment step of another backend closes it (its
+ * pool would otherwise keep spinning on the cores that segment's own threads use) and its next
+ * step opens it again. Steps of other per-node backends (js on the main thread) do not close it.
+ * Fills `beginAt` (step index → backends beginning there) and `endAfter` (step index → backends
+ * ending after it).
+ */
+export function bracketRuns(steps: readonly { kind: string; backend: Backend }[], beginAt: Map<number, Backend[]>,
+  endAfter: Map<number, Backend[]>): void {
+  const open = new Map<Backend, number>();
+  const push = (m: Map<number, Backend[]>, i: number, b: Backend): void => { const l = m.get(i); if (l) l.push(b); else m.set(i, [b]); };
+  steps.forEach((st, i) => {
+    if (st.kind === 'segment') {
+      for (const [b, last] of open) if (b !== st.backend) { push(endAfter, last, b); open.delete(b); }
+    }
+    if (!open.has(st.backend)) push(beginAt, i, st.backend);
+    open.set(st.backend, i);
+  });
+  for (const [b, last] of open) push(endAfter, last, b);
 }
