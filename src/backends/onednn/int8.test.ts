@@ -9,7 +9,14 @@
  * (a reorder with output scale 1/scale) where ONNX divides x/scale, which can round a value at a
  * tie to the other neighbour, and (b) requantizes the int32 accumulator with the float32 product
  * x_scale·w_scale/y_scale, while the reference computes in another order; both differ only at
- * (near-)ties of round-half-to-even. Skips, saying why, when the addon is unavailable.
+ * (near-)ties of round-half-to-even.
+ *
+ * The int8 fusions of `int8-fuse.ts`: MaxPool between DequantizeLinear and QuantizeLinear (uint8
+ * input codes): bit-exact against js with equal quantization, bit-exact against the unfused
+ * engine (level `basic`) and within 1 step of js otherwise, not fused when the pooled float value
+ * has a second reader; Gemm / MatMul on a dequantized input with exactly-int8 float weights: one
+ * int8 matmul, within 1e-5 of the output range of js (float rounding only), genuinely float
+ * weights not fused. Skips, saying why, when the addon is unavailable.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -177,3 +184,140 @@ test('onednn int8 QLinearConv whose uint8 weights minus zero point leave int8 is
     await backend.dispose?.();
   }
 });
+
+/** Runs segment `seg` of `g` on onednn at `level` with `feeds` (positional by segment input). */
+async function runOnednn(g: ReturnType<GraphBuilder['build']>, feeds: TensorData[], level: 'basic' | 'all' = 'all'): Promise<TensorData[]> {
+  const backend = createOnednnBackend({ intraOpNumThreads: 1, graphOptimizationLevel: level });
+  const compiled = await backend.compileSegment!(segmentOf(g));
+  try {
+    return (await compiled.run(feeds)).map((v) => { assert.ok(isTensorValue(v)); return v as TensorData; });
+  } finally {
+    await compiled.dispose?.();
+    await backend.dispose?.();
+  }
+}
+
+/** Engine op kinds of `g`'s onednn segment (level `all`), int8 matmuls marked `matmul:int8`. */
+function kindsOf(g: ReturnType<GraphBuilder['build']>, inputDims: number[][], dtypes: ('f32' | 'u8' | 's8')[]): string[] {
+  const ops = translateSegment(segmentOf(g), inputDims, { precision: 'fp32', threads: 1 }, dtypes).engine.ops;
+  return ops.map((o) => (o.kind === 'matmul' && o.outputScales ? 'matmul:int8' : o.kind === 'pool' ? `pool:${o.alg}` : o.kind));
+}
+
+/** uint8 input [1, 3, 9, 9] → DequantizeLinear → MaxPool 3x3 stride 2 pad 1 → QuantizeLinear (+ `extra` readers). */
+function maxPoolGraph(sx: number, zx: number, sy: number, zy: number, extraReader = false): ReturnType<GraphBuilder['build']> {
+  const b = new GraphBuilder('t', { '': 13 });
+  b.input('x', 'uint8', [1, 3, 9, 9]);
+  const d = b.op('DequantizeLinear', ['x', f32(b, 'xs', [sx]), qinit(b, 'xz', 'uint8', [], [zx])]);
+  const p = b.op('MaxPool', [d], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const y = b.op('QuantizeLinear', [p, f32(b, 'ys', [sy]), qinit(b, 'yz', 'uint8', [], [zy])]);
+  b.output(y, 'uint8', [1, 3, 5, 5]);
+  if (extraReader) b.output(b.op('Relu', [p]), 'float32', [1, 3, 5, 5]);
+  return b.build();
+}
+
+const codes = (n: number, seed: number): TensorData => ({ type: 'uint8', dims: [1, 3, 9, 9], data: Uint8Array.from(rngInts(new Rng(seed), n, 0, 255)) });
+
+test('onednn int8 DequantizeLinear → MaxPool → QuantizeLinear with equal quantization pools the uint8 tensor, bit-exact vs js', { skip }, async () => {
+  const g = maxPoolGraph(0.0213, 7, 0.0213, 7);
+  assert.deepEqual(kindsOf(g, [[1, 3, 9, 9]], ['u8']), ['pool:max'], 'one uint8 pooling, no reorders');
+  const x = codes(243, 3);
+  const ref = (await runGraph(g, { x })).get(g.outputs[0]!.name)!;
+  const [got] = await runOnednn(g, [x]);
+  assert.ok(isTensorValue(ref));
+  assert.deepEqual(Array.from(got!.data as Uint8Array), Array.from(ref.data as Uint8Array));
+});
+
+test('onednn int8 MaxPool between different quantizations pools uint8, then requantizes: bit-exact vs the unfused engine, within 1 step of js', { skip }, async () => {
+  const g = maxPoolGraph(0.0213, 7, 0.0171, 12);
+  assert.deepEqual(kindsOf(g, [[1, 3, 9, 9]], ['u8']), ['pool:max', 'dequantize', 'quantize']);
+  const x = codes(243, 4);
+  const [fused] = await runOnednn(g, [x]);
+  const [unfused] = await runOnednn(g, [x], 'basic');
+  assert.deepEqual(Array.from(fused!.data as Uint8Array), Array.from(unfused!.data as Uint8Array), 'same bits as dequantize → f32 pool → quantize');
+  const ref = (await runGraph(g, { x })).get(g.outputs[0]!.name)!;
+  assert.ok(isTensorValue(ref));
+  const r = ref.data as Uint8Array; const a = fused!.data as Uint8Array;
+  let exact = 0;
+  for (let i = 0; i < a.length; i++) { assert.ok(Math.abs(a[i]! - r[i]!) <= 1, `element ${i}: ${a[i]} vs js ${r[i]}`); if (a[i] === r[i]) exact++; }
+  assert.ok(exact >= 0.9 * a.length, `only ${exact}/${a.length} exact`);
+});
+
+test('onednn int8 MaxPool whose float output has a second reader is not fused (float pooling stays)', { skip }, async () => {
+  const g = maxPoolGraph(0.0213, 7, 0.0213, 7, true);
+  const kinds = kindsOf(g, [[1, 3, 9, 9]], ['u8']);
+  assert.deepEqual(kinds, ['dequantize', 'pool:max', 'quantize', 'eltwise']);
+  const x = codes(243, 5);
+  const ref = await runGraph(g, { x });
+  const got = await runOnednn(g, [x]);
+  const seg = segmentOf(g);
+  seg.outputs.forEach((name, k) => {
+    const r = ref.get(name)!;
+    assert.ok(isTensorValue(r));
+    assert.deepEqual(Array.from(got[k]!.data as ArrayLike<number>), Array.from(r.data as ArrayLike<number>), name);
+  });
+});
+
+/** Float weights [rows, cols] that are exactly fround(q·s[col]) for int8 q (what constant folding makes of DequantizeLinear(w_q)). */
+function dequantizedWeights(rng: Rng, rows: number, cols: number, scales: (c: number) => number, colAxis: 0 | 1): Float32Array {
+  const q = rngInts(rng, rows * cols, -127, 127);
+  return Float32Array.from(q, (v, i) => Math.fround(v * Math.fround(scales(colAxis === 1 ? i % cols : Math.floor(i / cols)))));
+}
+
+/** Max |a − r| relative to the range of r. */
+function rangeError(a: ArrayLike<number>, r: ArrayLike<number>): number {
+  let lo = Infinity; let hi = -Infinity; let worst = 0;
+  for (let i = 0; i < r.length; i++) { lo = Math.min(lo, r[i]!); hi = Math.max(hi, r[i]!); worst = Math.max(worst, Math.abs(a[i]! - r[i]!)); }
+  return worst / (hi - lo);
+}
+
+interface LinearCase { name: string; x: number[]; build(b: GraphBuilder, rng: Rng): string; kinds: string[] }
+const LINEAR: LinearCase[] = [
+  {
+    name: 'Gemm transB, alpha, beta, bias, per-channel dequantized weights, uint8 x with zero point → one int8 matmul', x: [3, 40],
+    build: (b, rng) => {
+      const d = b.op('DequantizeLinear', [b.op('QuantizeLinear', ['x', f32(b, 'xs', [0.0093]), qinit(b, 'xz', 'uint8', [], [121])]),
+        f32(b, 'xs2', [0.0093]), qinit(b, 'xz2', 'uint8', [], [121])]);
+      const w = b.float('w', [7, 40], dequantizedWeights(rng, 7, 40, (c) => 0.001 + 0.0007 * c, 0));
+      return b.op('Gemm', [d, w, b.float('c', [7], rng.uniforms(7, -1, 1))], { transB: 1, alpha: 0.75, beta: 1.5 });
+    },
+    kinds: ['quantize', 'matmul:int8'],
+  },
+  {
+    name: 'MatMul [2,3,32] × per-tensor dequantized [32,5], int8 x', x: [2, 3, 32],
+    build: (b, rng) => {
+      const d = b.op('DequantizeLinear', [b.op('QuantizeLinear', ['x', f32(b, 'xs', [0.011]), qinit(b, 'xz', 'int8', [], [-3])]),
+        f32(b, 'xs2', [0.011]), qinit(b, 'xz2', 'int8', [], [-3])]);
+      return b.op('MatMul', [d, b.float('w', [32, 5], dequantizedWeights(rng, 32, 5, () => 0.0042, 1))]);
+    },
+    kinds: ['quantize', 'matmul:int8'],
+  },
+  {
+    name: 'Gemm with genuinely float weights stays a float matmul (not fused)', x: [2, 16],
+    build: (b, rng) => {
+      const d = b.op('DequantizeLinear', [b.op('QuantizeLinear', ['x', f32(b, 'xs', [0.01]), qinit(b, 'xz', 'uint8', [], [128])]),
+        f32(b, 'xs2', [0.01]), qinit(b, 'xz2', 'uint8', [], [128])]);
+      return b.op('Gemm', [d, b.float('w', [16, 4], rng.uniforms(64, -1, 1))]);
+    },
+    kinds: ['quantize', 'dequantize', 'matmul'],
+  },
+];
+
+for (const c of LINEAR) {
+  test(`onednn int8 ${c.name}: matches js within 1e-5 of the output range`, { skip }, async () => {
+    const rng = new Rng(21);
+    const b = new GraphBuilder('t', { '': 13 });
+    b.input('x', 'float32', c.x);
+    const y = c.build(b, rng);
+    b.output(y, 'float32', []);
+    const g = b.build();
+    g.outputs[0]!.shape = undefined;
+    assert.deepEqual(kindsOf(g, [c.x], ['f32']), c.kinds);
+    const x: TensorData = { type: 'float32', dims: c.x, data: rng.uniforms(c.x.reduce((p, d) => p * d, 1), -1.2, 1.2) };
+    const ref = (await runGraph(g, { x })).get(y)!;
+    const [got] = await runOnednn(g, [x]);
+    assert.ok(isTensorValue(ref));
+    assert.deepEqual(got!.dims, ref.dims);
+    const err = rangeError(got!.data as Float32Array, ref.data as Float32Array);
+    assert.ok(err <= 1e-5, `max |diff| / range = ${err}`);
+  });
+}

@@ -4,8 +4,9 @@
  * a zero point; QLinearConv (groups and depthwise too) and QLinearMatMul become oneDNN's int8
  * convolution / matmul (u8 or s8 activations × s8 weights, int32 accumulation, output scales
  * x_scale·w_scale[c]/y_scale, runtime src/dst zero points; see {@link Int8Fields}). Float ops
- * between a DequantizeLinear and a QuantizeLinear (the residual Add and Relu) stay float32 islands
- * translated as usual.
+ * between a DequantizeLinear and a QuantizeLinear stay float32 islands translated as usual, except
+ * the residual Add (+ Relu), which becomes one int8 binary, and MaxPool, which pools the 8-bit
+ * tensor ({@link fuseQuantizedMaxPool}).
  *
  * Weights with a nonzero zero point (or uint8 weights) are shifted to s8 here (w − w_zp) when the
  * result fits in -128..127; otherwise the node is declined. The int32 bias B is passed as f32 (exact
@@ -18,6 +19,7 @@
 import type { TensorData } from '../../ir/tensor-data.js';
 import { windowGeometry, windowParams } from '../../ops/nn-shape.js';
 import type { EngineDType } from './spec.js';
+import { fuseQuantizedMaxPool, privateTensor } from './int8-fuse.js';
 import { decline, econst, FLT_MAX, sameDims, type NodeCtx, type Translator } from './translate-builder.js';
 
 /** Engine dtype of an ONNX 8-bit type; `undefined` for others. */
@@ -78,21 +80,13 @@ const quantizeLinear: Translator = (ctx) => {
   const { z, dtype } = zeroPointAt(ctx, 2, 'y_zero_point');
   const axis = axisOf(ctx, b.dims(src), scales.length);
   if (axis === undefined) {
-    const fused = residualAdd(ctx, src, scales[0]!, z, dtype);
+    const fused = residualAdd(ctx, src, scales[0]!, z, dtype) ?? (b.fold ? fuseQuantizedMaxPool(b, src, scales[0]!, z, dtype) : undefined);
     if (fused !== undefined) { b.bind(ctx.node.outputs[0], fused); return; }
   }
   const dst = b.tensor(ctx.outDims[0]!, dtype);
   b.emit({ kind: 'quantize', src, dst, scales: Float32Array.from(scales), zeroPoint: z, ...(axis !== undefined ? { axis } : {}) });
   b.bind(ctx.node.outputs[0], dst);
 };
-
-/** Whether no graph value bound to tensor `t` is read more than once or outside the segment. */
-function privateTensor(b: NodeCtx['b'], t: number): boolean {
-  for (const [name, v] of b.values) {
-    if (v.kind === 'tensor' && v.index === t && ((b.uses.get(name) ?? 0) > 1 || b.segmentOutputs.has(name))) return false;
-  }
-  return true;
-}
 
 /**
  * The int8 residual Add: when `src` (the QuantizeLinear's input) is `Add(DequantizeLinear(p),

@@ -2,7 +2,9 @@
  * Per-op translators of the convolutions and matmuls: Conv, MatMul, Gemm and the `optiflow` fused
  * forms FusedConv (bias, residual `sum`, activation), FusedMatMul and FusedGemm, all with constant
  * weights where oneDNN wants them (Conv weights; Gemm's B is transposed and scaled here when
- * constant).
+ * constant). In QDQ models, Gemm and MatMul reading a DequantizeLinear output with a constant
+ * weight that is exactly int8 per output column (a folded DequantizeLinear) run as one int8
+ * matmul with an f32 dst (`int8-fuse.ts`).
  *
  * Source: ONNX operator spec (Conv, MatMul, Gemm); `src/ops/optiflow-fused.ts`; oneDNN 2.6
  * convolution and matmul primitives.
@@ -11,6 +13,7 @@
 import { sizeOf } from '../../ir/tensor-data.js';
 import { windowGeometry, windowParams } from '../../ops/nn-shape.js';
 import { activationOfNode } from '../../ops/optiflow-fused-activation.js';
+import { emitInt8Linear } from './int8-fuse.js';
 import type { EngineConst, PostOp } from './spec.js';
 import {
   constData, decline, econst, FLT_MAX, padDims, sameDims, type NodeCtx, type Translator, type Val,
@@ -116,7 +119,14 @@ function emitMatMul(ctx: NodeCtx, a: Val, bv: Val, opts: MatMulOpts = {}): numbe
   return k;
 }
 
-const matmul: Translator = (ctx) => { emitMatMul(ctx, ctx.inputs[0]!, ctx.inputs[1]!); };
+const matmul: Translator = (ctx) => {
+  const a = ctx.inputs[0]; const w = ctx.inputs[1];
+  if (ctx.b.fold && a?.kind === 'tensor' && w?.kind === 'const' && w.data.dims.length === 2) {
+    const y = emitInt8Linear(ctx, a.index, w.data, ctx.outDims[0]!, { transposed: false, alpha: 1 });
+    if (y !== undefined) { ctx.b.bind(ctx.node.outputs[0], y); return; }
+  }
+  emitMatMul(ctx, ctx.inputs[0]!, ctx.inputs[1]!);
+};
 
 /** FusedMatMul: bias constant [N] or tensor (binary post-op), then the activation. */
 const fusedMatMul: Translator = (ctx) => {
@@ -148,6 +158,7 @@ const gemm: Translator = (ctx) => {
   const transB = ctx.attrs['transB'] !== 0;
   const bIn = ctx.inputs[1]!;
   const [M, N] = ctx.outDims[0]! as [number, number];
+  if (int8Gemm(ctx, a, bIn, transB, alpha, beta, N)) return;
   const post: PostOp[] = [];
   let bv: Val = bIn;
   let bTransposed = false;
@@ -190,6 +201,28 @@ const gemm: Translator = (ctx) => {
     b.bind(ctx.node.outputs[0], y);
   }
 };
+
+/**
+ * Gemm (not FusedGemm) as an int8 matmul ({@link emitInt8Linear}) when A is dequantized in this
+ * engine, B a constant that is exactly int8 per output column and C absent or a constant row
+ * vector; binds the output and returns true, else false (nothing emitted).
+ */
+function int8Gemm(ctx: NodeCtx, a: number, bIn: Val, transB: boolean, alpha: number, beta: number, N: number): boolean {
+  const { b } = ctx;
+  if (!b.fold || ctx.node.domain !== '' || bIn.kind !== 'const' || bIn.data.dims.length !== 2 || ctx.attrs['transA']) return false;
+  const c = ctx.inputs[2];
+  let bias: Float32Array | undefined;
+  if (c && beta !== 0) {
+    if (c.kind !== 'const') return false;
+    const cd = c.data.dims; const data = constData(c.data, ctx.where);
+    if (!(sizeOf(cd) === 1 || (cd[cd.length - 1] === N && sizeOf(cd) === N))) return false;
+    bias = Float32Array.from({ length: N }, (_, n) => beta * data[sizeOf(cd) === 1 ? 0 : n]!);
+  }
+  const y = emitInt8Linear(ctx, a, bIn.data, ctx.outDims[0]!, { transposed: transB, alpha, ...(bias ? { bias } : {}) });
+  if (y === undefined) return false;
+  b.bind(ctx.node.outputs[0], y);
+  return true;
+}
 
 /** Translators of Conv/MatMul/Gemm (ai.onnx) and their fused forms (optiflow), keyed `domain::op`. */
 export const LINEAR_TRANSLATORS: ReadonlyMap<string, Translator> = new Map<string, Translator>([
