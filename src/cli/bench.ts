@@ -213,8 +213,9 @@ export interface TuneReport {
 }
 
 /**
- * `bench --tune`: tries intra-op thread counts (1, half the cores, all cores) and for the
- * max-throughput mode batch sizes 2, 4, 8 and 16 (only for models with a symbolic batch dim),
+ * `bench --tune`: tries intra-op thread counts (1, half the cores, all cores), each with inter-op
+ * 1 and with the inter-op count that fills the cores, and for the max-throughput mode batch sizes
+ * 2, 4, 8 and 16 (only for models with a symbolic batch dim),
  * and reports the best setting per mode (Intel's real-time vs max-throughput guidance).
  * @param cores the largest thread count tried (default: the machine's available parallelism)
  * @throws OptiflowError from loading or running the model.
@@ -227,8 +228,9 @@ export async function tuneModel(model: string | undefined, o: BenchOptions & { c
   const threadCounts = [...new Set([1, Math.max(1, cores >> 1), cores])].sort((a, b) => a - b);
   const trials: TuneTrial[] = [];
   for (const threads of threadCounts) {
-    // Inter-op 1 only: nodes run one at a time today, so other values would only measure noise.
-    for (const interOpThreads of [1]) {
+    // Inter-op: 1, and the value that fills the cores with this intra-op count (segments then run
+    // beside other ready steps; it only pays on models with independent branches).
+    for (const interOpThreads of [...new Set([1, Math.max(1, Math.floor(cores / threads))])]) {
       const r = await benchModel(model, { ...o, threads, interOpThreads, mode: 'realtime', progress: false });
       const m = r.results[0]!;
       trials.push({ mode: 'realtime', threads, interOpThreads, batch: m.batch, medianMs: m.latencyMs.median, throughput: (m.batch * 1000) / m.latencyMs.median });

@@ -1,50 +1,17 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { createJsBackend } from '../backends/js/index.js';
-import type { Backend, SegmentSpec } from '../backends/backend.js';
+import type { Backend } from '../backends/backend.js';
 import { importOnnx } from '../importers/onnx/import.js';
 import type { TensorData } from '../ir/tensor-data.js';
 import { ALL_SCHEMAS } from '../ops/index.js';
 import { checkOps } from '../ops/infer-graph.js';
 import { OpRegistry } from '../ops/registry.js';
 import { Plan } from '../runtime/executor.js';
+import { fakeSegmentBackend } from '../testing/fake-backends.js';
 import { modelBytes, type NodeSpec } from '../testing/onnx-bytes.js';
 
 const REG = new OpRegistry(ALL_SCHEMAS);
-
-/**
- * A segment backend for tests: claims `ops`, runs a segment by running its nodes one by one on
- * the js backend (so results are plain js results), and records what it was asked to do.
- */
-function fakeSegmentBackend(ops: readonly string[], opts: { min?: number; failCompile?: boolean } = {}) {
-  const js = createJsBackend();
-  const log = { compiled: [] as SegmentSpec[], runs: 0 };
-  const b: Backend = {
-    name: 'seg',
-    minSegmentSize: opts.min,
-    supports: (q) => (ops.includes(q.node.opType) ? { ok: true } : { ok: false, reason: `seg has no ${q.node.opType}` }),
-    compile: () => { throw new Error('segments only'); },
-    compileSegment(spec) {
-      if (opts.failCompile) throw new Error('shader did not compile');
-      log.compiled.push(spec);
-      const steps = spec.nodes.map((n) => js.compile(n, spec.schemas.get(n)!, spec.opsets.get(n.domain) ?? 1));
-      return {
-        async run(inputs) {
-          log.runs++;
-          const env = new Map<string, TensorData>(spec.inputs.map((x, i) => [x, inputs[i] as TensorData]));
-          spec.nodes.forEach((n, i) => {
-            const xs = n.inputs.map((x) => env.get(x) ?? spec.graph.initializers.get(x)!);
-            const out = xs[0]!;
-            const res = steps[i]!.run(xs, [{ dtype: out.type, shape: [...out.dims] }], () => Promise.reject(new Error('no subgraphs')));
-            env.set(n.outputs[0]!, (res as TensorData[])[0]!);
-          });
-          return spec.outputs.map((o) => env.get(o)!);
-        },
-      };
-    },
-  };
-  return { backend: b, log };
-}
 
 const f32 = (xs: number[]): TensorData => ({ type: 'float32', dims: [xs.length], data: Float32Array.from(xs) });
 

@@ -16,6 +16,7 @@ import { placeNodes, type Placement } from '../partition/placement.js';
 import { segmentSchedule, type ScheduleItem } from '../partition/segments.js';
 import { gpuLocations, type ValueLocation } from './gpu-locations.js';
 import { releaseSchedule } from './memory-plan.js';
+import { bracketRuns, concurrentOrder } from './run-order.js';
 
 interface NodeStep {
   kind: 'node';
@@ -51,6 +52,14 @@ export interface PlanOptions {
    * {@link Backend.gpuResident} segment produces the output; elsewhere outputs stay on the CPU.
    */
   readonly outputLocations?: ReadonlyMap<string, ValueLocation>;
+  /**
+   * Inter-op parallelism (`interOpNumThreads`): how many steps of a top-level run may be in flight
+   * at once. Above 1, segments (which run off the JavaScript thread: oneDNN on native threads,
+   * WebGPU on the device) start as soon as their inputs exist and run while the JavaScript thread
+   * runs other ready steps ({@link concurrentOrder}). 0 or 1 (default): one step after another in
+   * plan order. Graphs with subgraphs (If, Loop, Scan) always run in plan order.
+   */
+  readonly interOpNumThreads?: number;
 }
 
 /** A compiled segment as the plan reports it. */
@@ -83,6 +92,8 @@ export class Plan {
   private readonly beginAt = new Map<number, Backend[]>();
   /** Backends whose part of a run ends after each top-level step. */
   private readonly endAfter = new Map<number, Backend[]>();
+  /** Steps in flight at once in a top-level run ({@link PlanOptions.interOpNumThreads}; 1 = plan order). */
+  private readonly interOp: number;
   /** Backend that produces each top-level value (for release and export of backend memory). */
   private readonly producers = new Map<string, Backend>();
   /** The compiled segments, in run order. */
@@ -95,8 +106,10 @@ export class Plan {
 
   private constructor(readonly graph: Graph, private readonly backends: readonly Backend[],
     private readonly schemas: ReadonlyMap<Node, OpSchema<AttrSpecs>>, private readonly opsets: ReadonlyMap<string, number>,
-    steps: Step[], placements: Placement[]) {
+    steps: Step[], placements: Placement[], interOp = 1) {
     this.steps = steps;
+    const nested = graph.nodes.some((n) => [...n.attributes.values()].some((a) => a.type === 'graph' || a.type === 'graphs'));
+    this.interOp = nested || steps.every((st) => st.kind !== 'segment') ? 1 : Math.max(1, Math.floor(interOp));
     this.placements = placements;
     for (const st of this.steps) for (const o of st.node.outputs) if (o) this.producers.set(o, st.backend);
     this.releases = releaseSchedule(this.steps.map((st) => st.node), graph.outputs.map((o) => o.name));
@@ -187,7 +200,7 @@ export class Plan {
         const s = segOf.get(n);
         return s ? { ...p, cause: `${s}; ${p.cause}` } : p;
       });
-      return new Plan(graph, backends, schemas, opsets, steps, placements);
+      return new Plan(graph, backends, schemas, opsets, steps, placements, options.interOpNumThreads ?? 1);
     }
   }
 
@@ -195,6 +208,62 @@ export class Plan {
   async dispose(): Promise<void> {
     for (const st of this.steps) {
       if (st.kind === 'segment') await st.compiled.dispose?.(); else st.compiled.dispose?.();
+    }
+  }
+
+  /**
+   * Runs the steps of a top-level run with up to {@link interOp} in flight ({@link concurrentOrder}
+   * decides what starts when). A value is released once every step reading it has finished (the
+   * values {@link releaseSchedule} would release, at the same point of the dataflow). On a failure,
+   * waits for the steps still in flight (they may be writing memory the caller then frees) and
+   * rethrows the first error.
+   */
+  private async runConcurrently(execStep: (i: number) => Promise<void>, release: (name: string) => void,
+    begin: (b: Backend) => void): Promise<void> {
+    const steps = this.steps;
+    const releasable = new Set(this.releases.flat());
+    const readers = new Map<string, number>();
+    const inputsOf = steps.map((st) => [...new Set(st.node.inputs.filter((x) => x))]);
+    for (const xs of inputsOf) for (const x of xs) if (releasable.has(x)) readers.set(x, (readers.get(x) ?? 0) + 1);
+    const order = concurrentOrder(steps.map((st, i) => ({ async: st.kind === 'segment', inputs: inputsOf[i]!, outputs: st.node.outputs })), this.interOp);
+    const finished = (i: number): void => {
+      for (const x of inputsOf[i]!) {
+        const left = readers.get(x);
+        if (left === undefined) continue;
+        if (left <= 1) { readers.delete(x); release(x); } else readers.set(x, left - 1);
+      }
+      for (const o of steps[i]!.node.outputs) if (o && releasable.has(o) && !readers.has(o)) release(o);
+    };
+    const inflight = new Map<number, Promise<{ i: number; error?: unknown }>>();
+    let launched = false;
+    try {
+      for (let next = order.next(); !next.done; ) {
+        const action = next.value;
+        if (action.kind === 'start') {
+          begin(steps[action.step]!.backend);
+          if (steps[action.step]!.kind === 'segment') {
+            const i = action.step;
+            inflight.set(i, execStep(i).then(() => ({ i }), (error: unknown) => ({ i, error })));
+            launched = true;
+          } else {
+            // A segment hands its work to its engine a few promise callbacks after it starts:
+            // let those run before this thread becomes busy with a synchronous kernel.
+            if (launched) { await yieldToEventLoop(); launched = false; }
+            await execStep(action.step);
+            finished(action.step);
+          }
+          next = order.next(action.step);
+          continue;
+        }
+        const done = await Promise.race(inflight.values());
+        inflight.delete(done.i);
+        if ('error' in done) throw done.error;
+        finished(done.i);
+        next = order.next(done.i);
+      }
+    } catch (e) {
+      await Promise.all(inflight.values());
+      throw e;
     }
   }
 
@@ -256,77 +325,85 @@ export class Plan {
     // (oneDNN's OpenMP team) are using.
     const top = outer === undefined;
     const begun = new Set<Backend>();
-    try {
-      for (let i = 0; i < this.steps.length; i++) {
-        const st = this.steps[i]!;
-        if (top) for (const b of this.beginAt.get(i) ?? []) if (!begun.has(b)) { begun.add(b); b.beginRun?.(); }
-        const n = st.node;
-        const inputs = n.inputs.map((x, k) => {
-          if (!x) return undefined;
-          const t = lookupFor(x, st.backend);
-          if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
-          return t;
-        });
-        if (!(st.kind === 'segment' && st.backend.gpuResident)) {
-          for (let k = 0; k < inputs.length; k++) {
-            const t = inputs[k];
-            if (t && isGpuBufferValue(t)) inputs[k] = await downloadFor(n.inputs[k]!, t);
-          }
+    const execStep = async (i: number): Promise<void> => {
+      const st = this.steps[i]!;
+      const n = st.node;
+      const inputs = n.inputs.map((x, k) => {
+        if (!x) return undefined;
+        const t = lookupFor(x, st.backend);
+        if (!t) throw new OptiflowError('runtime_error', `input ${k} '${x}' has no value`, [`node ${n.name} (${n.opType})`]);
+        return t;
+      });
+      if (!(st.kind === 'segment' && st.backend.gpuResident)) {
+        for (let k = 0; k < inputs.length; k++) {
+          const t = inputs[k];
+          if (t && isGpuBufferValue(t)) inputs[k] = await downloadFor(n.inputs[k]!, t);
+        }
+      }
+      try {
+        let outs: readonly (ResolvedOutput | undefined)[];
+        const t0 = this.profile ? performance.now() : 0;
+        let res: RuntimeValue[] | Promise<RuntimeValue[]>;
+        if (st.kind === 'node') {
+          const inferred = st.schema.infer({
+            attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
+            inputs: inputs.map(runtimeInfo),
+          });
+          outs = inferred.map((o) => ({
+            dtype: o.dtype, kind: o.kind,
+            shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
+          }));
+          res = st.compiled.run(inputs, outs as ResolvedOutput[], runSubgraph);
+        } else {
+          // A segment checks its outputs against the graph's static facts (dtype; dims when fixed).
+          outs = n.outputs.map((o) => staticOutput(this.graph, o));
+          res = st.compiled.run(inputs as RuntimeValue[]);
+        }
+        if (res instanceof Promise) res = await res;
+        if (this.profile) {
+          const key = st.kind === 'segment' ? `${st.backend.name}::Segment` : n.domain ? `${n.domain}::${n.opType}` : n.opType;
+          const e = this.profile.get(key) ?? this.profile.set(key, { ms: 0, count: 0 }).get(key)!;
+          e.ms += performance.now() - t0; e.count++;
         }
         try {
-          let outs: readonly (ResolvedOutput | undefined)[];
-          const t0 = this.profile ? performance.now() : 0;
-          let res: RuntimeValue[] | Promise<RuntimeValue[]>;
-          if (st.kind === 'node') {
-            const inferred = st.schema.infer({
-              attrs: st.attrs as never, opset: st.opset, node: n, outputCount: n.outputs.length,
-              inputs: inputs.map(runtimeInfo),
-            });
-            outs = inferred.map((o) => ({
-              dtype: o.dtype, kind: o.kind,
-              shape: o.shape && o.shape.every((d) => typeof d === 'number') ? (o.shape as number[]) : undefined,
-            }));
-            res = st.compiled.run(inputs, outs as ResolvedOutput[], runSubgraph);
-          } else {
-            // A segment checks its outputs against the graph's static facts (dtype; dims when fixed).
-            outs = n.outputs.map((o) => staticOutput(this.graph, o));
-            res = st.compiled.run(inputs as RuntimeValue[]);
-          }
-          if (res instanceof Promise) res = await res;
-          if (this.profile) {
-            const key = st.kind === 'segment' ? `${st.backend.name}::Segment` : n.domain ? `${n.domain}::${n.opType}` : n.opType;
-            const e = this.profile.get(key) ?? this.profile.set(key, { ms: 0, count: 0 }).get(key)!;
-            e.ms += performance.now() - t0; e.count++;
-          }
-          try {
-            n.outputs.forEach((o, k) => {
-              if (!o) return;
-              const t = res[k];
-              if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
-              checkOutput(n, k, t, outs[k]);
-            });
-          } catch (e) {
-            for (const t of res) if (t) { st.backend.release?.(t); if (isGpuBufferValue(t)) t.dispose(); }
-            throw e;
-          }
-          n.outputs.forEach((o, k) => { if (o) env.set(o, res[k]!); });
+          n.outputs.forEach((o, k) => {
+            if (!o) return;
+            const t = res[k];
+            if (!t) throw new OptiflowError('runtime_error', `kernel produced no output ${k}`, [`node ${n.name} (${n.opType})`]);
+            checkOutput(n, k, t, outs[k]);
+          });
         } catch (e) {
-          const where = st.kind === 'segment'
-            ? `${n.name} (${st.members.length} nodes from ${st.members[0]!.name} to ${st.members[st.members.length - 1]!.name})`
-            : `node ${n.name} (${n.opType})`;
-          if (isOptiflowError(e)) throw e.path.length ? e : e.within(where);
-          throw new OptiflowError('runtime_error', `${(e as Error).message}`, [where]);
+          for (const t of res) if (t) { st.backend.release?.(t); if (isGpuBufferValue(t)) t.dispose(); }
+          throw e;
         }
-        for (const name of this.releases[i]!) {
-          const v = env.get(name);
-          env.delete(name);
-          crossed.delete(name);
-          downloads.delete(name);
-          const b = this.producers.get(name);
-          if (v && b?.release) b.release(v);
-          if (v && isGpuBufferValue(v)) v.dispose();
+        n.outputs.forEach((o, k) => { if (o) env.set(o, res[k]!); });
+      } catch (e) {
+        const where = st.kind === 'segment'
+          ? `${n.name} (${st.members.length} nodes from ${st.members[0]!.name} to ${st.members[st.members.length - 1]!.name})`
+          : `node ${n.name} (${n.opType})`;
+        if (isOptiflowError(e)) throw e.path.length ? e : e.within(where);
+        throw new OptiflowError('runtime_error', `${(e as Error).message}`, [where]);
+      }
+    };
+    const release = (name: string): void => {
+      const v = env.get(name);
+      env.delete(name);
+      crossed.delete(name);
+      downloads.delete(name);
+      const b = this.producers.get(name);
+      if (v && b?.release) b.release(v);
+      if (v && isGpuBufferValue(v)) v.dispose();
+    };
+    try {
+      if (top && this.interOp > 1) {
+        await this.runConcurrently(execStep, release, (b) => { if (!begun.has(b)) { begun.add(b); b.beginRun?.(); } });
+      } else {
+        for (let i = 0; i < this.steps.length; i++) {
+          if (top) for (const b of this.beginAt.get(i) ?? []) if (!begun.has(b)) { begun.add(b); b.beginRun?.(); }
+          await execStep(i);
+          for (const name of this.releases[i]!) release(name);
+          for (const b of this.endAfter.get(i) ?? []) if (begun.delete(b)) b.endRun?.();
         }
-        for (const b of this.endAfter.get(i) ?? []) if (begun.delete(b)) b.endRun?.();
       }
     } catch (e) {
       // Hand backend-owned memory back before reporting the failure.
@@ -416,24 +493,8 @@ export function checkOutput(n: Node, k: number, v: RuntimeValue, expect: Resolve
   }
 }
 
-/**
- * Where each backend's part of a run begins and ends ({@link Backend.beginRun}/`endRun`): from a
- * backend's first step to its last, except that a segment step of another backend closes it (its
- * pool would otherwise keep spinning on the cores that segment's own threads use) and its next
- * step opens it again. Steps of other per-node backends (js on the main thread) do not close it.
- * Fills `beginAt` (step index → backends beginning there) and `endAfter` (step index → backends
- * ending after it).
- */
-export function bracketRuns(steps: readonly { kind: string; backend: Backend }[], beginAt: Map<number, Backend[]>,
-  endAfter: Map<number, Backend[]>): void {
-  const open = new Map<Backend, number>();
-  const push = (m: Map<number, Backend[]>, i: number, b: Backend): void => { const l = m.get(i); if (l) l.push(b); else m.set(i, [b]); };
-  steps.forEach((st, i) => {
-    if (st.kind === 'segment') {
-      for (const [b, last] of open) if (b !== st.backend) { push(endAfter, last, b); open.delete(b); }
-    }
-    if (!open.has(st.backend)) push(beginAt, i, st.backend);
-    open.set(st.backend, i);
-  });
-  for (const [b, last] of open) push(endAfter, last, b);
+/** Resolves after the pending promise callbacks have run (a macrotask turn: setImmediate, or a MessageChannel in browsers). */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  return new Promise((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => { ch.port1.close(); r(); }; ch.port2.postMessage(0); });
 }

@@ -16,13 +16,20 @@ import { loadGraph, optimizeLoaded, startBackends } from './prepare.js';
 /** Session options; names follow onnxruntime's `InferenceSession.SessionOptions`. */
 export interface SessionOptions {
   /**
-   * Backends in priority order: `'wasm'` (WebAssembly SIMD kernels), `'js'` (reference kernels,
-   * runs every op). Nodes a backend declines fall back to the next. Default `['wasm', 'js']`.
+   * Backends in priority order: `'onednn'` (native oneDNN segments, Linux x86-64 with libdnnl),
+   * `'webgpu'` (GPU segments), `'wasm'` (WebAssembly SIMD kernels), `'js'` (reference kernels, runs
+   * every op). Nodes a backend declines fall back to the next. Default (the package entry point):
+   * `['onednn', 'wasm', 'js']`, where an unavailable `onednn` is skipped.
    */
   executionProviders?: (string | { name: string })[];
   /** Threads inside one op (intra-op parallelism), the calling thread included; 0 or undefined = one per core. */
   intraOpNumThreads?: number;
-  /** Independent ops run at once (inter-op parallelism); 0 or undefined = chosen for you. */
+  /**
+   * Independent steps in flight at once (inter-op parallelism): above 1, segments (`onednn` on its
+   * native threads, `webgpu` on the device) start as soon as their inputs exist and run while the
+   * JavaScript thread runs other ready nodes; keep intra-op × inter-op within the cores. 0 or
+   * undefined = 1: one step at a time, in plan order.
+   */
   interOpNumThreads?: number;
   /** `'disabled' | 'basic' | 'extended' | 'all'` (default `'all'`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -125,6 +132,10 @@ export class InferenceSession {
     if (fpb !== undefined && !(fpb >= 0)) {
       throw new OptiflowError('invalid_argument', `minFlopsPerByte must be a non-negative number, got ${String(fpb)}`);
     }
+    const inter = options.interOpNumThreads ?? 0;
+    if (!Number.isInteger(inter) || inter < 0) {
+      throw new OptiflowError('invalid_argument', `interOpNumThreads must be a non-negative integer, got ${String(options.interOpNumThreads)}`);
+    }
     const seg = options.minSegmentSize;
     if (seg !== undefined && (!Number.isInteger(seg) || seg < 1)) {
       throw new OptiflowError('invalid_argument', `minSegmentSize must be a positive integer, got ${String(seg)}`);
@@ -138,7 +149,7 @@ export class InferenceSession {
     let plan: Plan;
     try {
       const { schemas } = optimizeLoaded(loaded, options.graphOptimizationLevel ?? 'all', backends);
-      plan = await Plan.create(graph, backends, schemas, graph.opsets, { outputLocations: locations });
+      plan = await Plan.create(graph, backends, schemas, graph.opsets, { outputLocations: locations, interOpNumThreads: Math.max(1, inter) });
     } catch (e) {
       for (const b of backends) await b.dispose?.();
       throw e instanceof OptiflowError ? e.within(source) : e;
