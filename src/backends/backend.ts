@@ -281,8 +281,8 @@ export interface BackendOptions {
   /**
    * The session's `graphOptimizationLevel` (default `all`). Segment backends that rewrite inside
    * their engines follow it, with onnxruntime's split: fusions (post-ops, fused pairs) from
-   * `extended`, layout choices (blocked/NHWC activations, Winograd) at `all`; `disabled` runs each
-   * node as its own primitive in the model's layout.
+   * `extended`, activation layouts kept across primitives (blocked/NHWC) at `all`; `disabled` runs
+   * each node as its own primitive with the model's layout between primitives.
    */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
