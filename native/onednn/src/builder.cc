@@ -44,6 +44,7 @@ std::vector<Elt> eltwiseAlgs(const std::string &n, float al, float be) {
   if (n == "hardsigmoid") return {{A::eltwise_linear, al, be}, {A::eltwise_clip, 0.f, 1.f}};
   if (n == "linear") return {{A::eltwise_linear, al, be}};
   if (n == "pow") return {{A::eltwise_pow, al, be}};
+  if (n == "round") return {{A::eltwise_round, 0.f, 0.f}};  // int8 residual fold: round half to even
   throw SpecError("unknown eltwise alg '" + n + "'");
 }
 
@@ -202,8 +203,9 @@ PostOpPlan Builder::planPostOps(const std::vector<PostOpS> &pos, const Dims &dd,
     }
     seen.insert(seen.end(), keys.begin(), keys.end());
     if (p.kind == PostOpS::Eltwise) {
+      if (p.scale != 1.f && elts.size() != 1) fail(where + ": a scale needs a single-primitive eltwise alg");
       for (const Elt &e : elts) {
-        pp.ops.append_eltwise(1.f, e.alg, e.alpha, e.beta);
+        pp.ops.append_eltwise(p.scale, e.alg, e.alpha, e.beta);
         ++idx;
       }
       continue;
@@ -212,7 +214,12 @@ PostOpPlan Builder::planPostOps(const std::vector<PostOpS> &pos, const Dims &dd,
     const Dims &td = dims(p.tensor);
     if (p.kind == PostOpS::Sum) {
       if (td != dd) fail(where + ": sum tensor dims differ from dst dims");
-      pp.ops.append_sum(p.scale);
+      if (p.zeroPoint != 0) {  // int8: dst += scale * (tensor - zero point)
+        if (tensorDt(p.tensor) != dt::u8 && tensorDt(p.tensor) != dt::s8) fail(where + ": a sum zero point needs a u8 or s8 tensor");
+        pp.ops.append_sum(p.scale, p.zeroPoint);
+      } else {
+        pp.ops.append_sum(p.scale);
+      }
       pp.sumTensor = p.tensor;
     } else {
       if (td.size() != dd.size()) fail(where + ": binary tensor rank differs from dst rank");
@@ -264,6 +271,7 @@ void Builder::applySeparately(int t, const std::vector<PostOpS> &pos) {
   for (size_t i = 0; i < pos.size(); ++i) {
     const PostOpS &p = pos[i];
     Ref d = cur(t);
+    if (p.kind == PostOpS::Eltwise && p.scale != 1.f) fail("postOps[" + std::to_string(i) + "]: an eltwise with a scale cannot run as a separate primitive");
     if (p.kind == PostOpS::Eltwise) {
       for (const Elt &e : eltwiseAlgs(p.alg, p.alpha, p.beta)) {
         dnnl::eltwise_forward::primitive_desc pd(
@@ -281,6 +289,7 @@ void Builder::applySeparately(int t, const std::vector<PostOpS> &pos) {
     dnnl::algorithm alg = dnnl::algorithm::binary_add;
     if (p.kind == PostOpS::Sum) {
       if (td != dims(t)) fail("postOps[" + std::to_string(i) + "]: sum tensor dims differ from dst dims");
+      if (p.zeroPoint != 0) fail("postOps[" + std::to_string(i) + "]: a sum with a zero point cannot run as a separate primitive");
       if (p.scale != 1.f) a.set_scales(DNNL_ARG_SRC_1, 0, {p.scale});
     } else {
       alg = binaryAlg(p.alg);

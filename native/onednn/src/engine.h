@@ -33,6 +33,7 @@ struct PostOpS {
   std::string alg;
   float alpha = 0, beta = 0, scale = 1;
   int tensor = -1;
+  int32_t zeroPoint = 0;  // sum: the operand's zero point (u8/s8 tensors; int8 residual fold)
 };
 
 // One op of the spec; only the fields of its kind are set.

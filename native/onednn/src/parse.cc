@@ -110,10 +110,20 @@ std::vector<PostOpS> asPostOps(const Napi::Object &o, const std::string &path, s
       s.alg = asString(field(po, "alg"), p + ".alg");
       s.alpha = static_cast<float>(asNumber(field(po, "alpha"), p + ".alpha"));
       s.beta = static_cast<float>(asNumber(field(po, "beta"), p + ".beta"));
+      // optional: the eltwise result times `scale` (oneDNN 2.6 post-op eltwise scale; int8 residual fold)
+      Napi::Value sc = field(po, "scale");
+      if (!sc.IsUndefined()) s.scale = static_cast<float>(asNumber(sc, p + ".scale"));
     } else if (kind == "sum") {
       s.kind = PostOpS::Sum;
       s.tensor = asIndex(field(po, "tensor"), p + ".tensor", nT);
       s.scale = static_cast<float>(asNumber(field(po, "scale"), p + ".scale"));
+      // int8: the sum operand's zero point.
+      Napi::Value zp = field(po, "zeroPoint");
+      if (!zp.IsUndefined()) {
+        const double z = asNumber(zp, p + ".zeroPoint");
+        if (!(z >= -128 && z <= 255) || z != static_cast<double>(static_cast<int32_t>(z))) bad(p + ".zeroPoint", "expected an integer in -128..255");
+        s.zeroPoint = static_cast<int32_t>(z);
+      }
     } else if (kind == "binary") {
       s.kind = PostOpS::Binary;
       s.alg = asString(field(po, "alg"), p + ".alg");

@@ -96,7 +96,7 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'residual DequantizeLinear x2 → Add → Relu → QuantizeLinear (one int8 binary) after a 1x1 QLinearConv', x: [1, 4, 5, 5],
+    name: 'residual DequantizeLinear x2 → Add → Relu → QuantizeLinear (one int8 binary: the 1x1 QLinearConv output is also a graph output, so it cannot absorb the Add)', x: [1, 4, 5, 5],
     build: (b, rng) => {
       const xq = b.op('QuantizeLinear', ['x', f32(b, 'xs', [0.0107]), qinit(b, 'xz', 'uint8', [], [128])]);
       const yq = b.op('QLinearConv', [xq, f32(b, 'xs2', [0.0107]), qinit(b, 'xz2', 'uint8', [], [128]),
@@ -106,7 +106,7 @@ const CASES: Case[] = [
         b.op('DequantizeLinear', [yq, f32(b, 'bs', [0.0311]), qinit(b, 'bz', 'uint8', [], [110])])]);
       const rq = b.op('QuantizeLinear', [b.op('Relu', [sum]), f32(b, 'rs', [0.0193]), qinit(b, 'rz', 'uint8', [], [0])]);
       // scales chosen so that v / s_y rarely lands on a rounding tie (0.01, 0.03, 0.02 would make half the sums ties)
-      return { y: b.op('DequantizeLinear', [rq, f32(b, 'rs2', [0.0193]), qinit(b, 'rz2', 'uint8', [], [0])]), q: [{ name: rq, dtype: 'uint8' }] };
+      return { y: b.op('DequantizeLinear', [rq, f32(b, 'rs2', [0.0193]), qinit(b, 'rz2', 'uint8', [], [0])]), q: [{ name: rq, dtype: 'uint8' }, { name: yq, dtype: 'uint8' }] };
     },
     engineKinds: ['quantize', 'conv', 'binary', 'dequantize'],
   },

@@ -47,7 +47,8 @@ export type EltwiseAlg =
   | 'hardswish' // onnx HardSwish: x * max(0, min(1, x/6 + 1/2)) (alpha=1/6, beta=1/2)
   | 'hardsigmoid' // max(0, min(1, alpha*x + beta)) (oneDNN 2.6 has no hardsigmoid: the addon may compose it as linear + clip)
   | 'linear' // alpha * x + beta
-  | 'pow'; // alpha * x^beta
+  | 'pow' // alpha * x^beta
+  | 'round'; // round half to even (alpha, beta unused; the int8 residual fold's requantization)
 
 /** Convolution algorithm of an {@link EngineOp} `conv` (oneDNN `convolution_direct` / `convolution_winograd`). */
 export type ConvAlgorithm = 'direct' | 'winograd';
@@ -57,9 +58,14 @@ export type ConvLayout = 'any' | 'blocked16';
 
 /** A fused epilogue step after a convolution or matmul (`dnnl::post_ops`). */
 export type PostOp =
-  | { readonly kind: 'eltwise'; readonly alg: EltwiseAlg; readonly alpha: number; readonly beta: number }
-  /** dst += scale * tensor (a residual add; the tensor has dst's dims). */
-  | { readonly kind: 'sum'; readonly tensor: number; readonly scale: number }
+  /** `scale` (default 1): the eltwise result times scale (oneDNN 2.6 eltwise post-op scale; single-primitive algs only). */
+  | { readonly kind: 'eltwise'; readonly alg: EltwiseAlg; readonly alpha: number; readonly beta: number; readonly scale?: number }
+  /**
+   * dst += scale * (tensor − zeroPoint) (a residual add; the tensor has dst's dims). `zeroPoint`
+   * (int8 only: an integer, the u8/s8 tensor's zero point; default 0) needs an int8 `conv` / `matmul`
+   * whose dst has the tensor's dtype (oneDNN 2.6 `append_sum(scale, zero_point)`).
+   */
+  | { readonly kind: 'sum'; readonly tensor: number; readonly scale: number; readonly zeroPoint?: number }
   /** dst = dst (op) tensor, broadcast over dims of size 1 (oneDNN binary post-op). */
   | { readonly kind: 'binary'; readonly alg: 'add' | 'mul' | 'sub' | 'div' | 'max' | 'min'; readonly tensor: number };
 

@@ -5,7 +5,8 @@
  * convolution / matmul (u8 or s8 activations × s8 weights, int32 accumulation, output scales
  * x_scale·w_scale[c]/y_scale, runtime src/dst zero points; see {@link Int8Fields}). Float ops
  * between a DequantizeLinear and a QuantizeLinear stay float32 islands translated as usual, except
- * the residual Add (+ Relu), which becomes one int8 binary, and MaxPool, which pools the 8-bit
+ * the residual Add (+ Relu), which becomes one int8 binary or folds into the int8 convolution
+ * producing one operand (`int8-residual.ts`), and MaxPool, which pools the 8-bit
  * tensor ({@link fuseQuantizedMaxPool}).
  *
  * Weights with a nonzero zero point (or uint8 weights) are shifted to s8 here (w − w_zp) when the
@@ -20,6 +21,7 @@ import type { TensorData } from '../../ir/tensor-data.js';
 import { windowGeometry, windowParams } from '../../ops/nn-shape.js';
 import type { EngineDType } from './spec.js';
 import { fuseQuantizedMaxPool, privateTensor } from './int8-fuse.js';
+import { emitResidualConv, planResidualConv } from './int8-residual.js';
 import { decline, econst, FLT_MAX, sameDims, type NodeCtx, type Translator } from './translate-builder.js';
 
 /** Engine dtype of an ONNX 8-bit type; `undefined` for others. */
@@ -95,6 +97,8 @@ const quantizeLinear: Translator = (ctx) => {
  * binary over p and q with scales [s_p, s_q] and post-ops linear(1/s_y, z_y − (s_p·z_p + s_q·z_q)/s_y)
  * [then clip(z_y, ∞) for the Relu: round(max(v, 0)/s_y) + z_y = round(max(v/s_y + z_y, z_y)) for an
  * integer z_y], drops the float island's ops and returns the quantized tensor; else undefined.
+ * When one operand is the output of an int8 conv read only here (and folding is on), that conv
+ * absorbs the Add instead, as a `sum` post-op ({@link planResidualConv}, {@link emitResidualConv}).
  */
 function residualAdd(ctx: NodeCtx, src: number, sy: number, zy: number, dtype: 'u8' | 's8'): number | undefined {
   const { b } = ctx;
@@ -123,10 +127,12 @@ function residualAdd(ctx: NodeCtx, src: number, sy: number, zy: number, dtype: '
     return { j: j!, op };
   });
   if (!dqs[0] || !dqs[1] || add.a === add.b) return undefined;
+  const fold = b.fold ? planResidualConv(b, [dqs[0], dqs[1]], dtype) : undefined;
+  for (const j of [dqs[0].j, dqs[1].j, k, ...(reluOp !== undefined ? [reluOp] : [])]) b.removeOp(j);
+  if (fold) return emitResidualConv(b, fold, relu, sy, zy);
   const [p, q] = [dqs[0].op, dqs[1].op];
   const c = p.scales[0]! * p.zeroPoint + q.scales[0]! * q.zeroPoint;
   const dst = b.tensor(b.dims(add.dst), dtype);
-  for (const j of [dqs[0].j, dqs[1].j, k, ...(reluOp !== undefined ? [reluOp] : [])]) b.removeOp(j);
   b.emit({
     kind: 'binary', alg: 'add', a: p.src, b: q.src, dst, srcScales: [p.scales[0]!, q.scales[0]!],
     postOps: [{ kind: 'eltwise', alg: 'linear', alpha: 1 / sy, beta: zy - c / sy },
