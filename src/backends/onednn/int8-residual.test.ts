@@ -19,7 +19,7 @@ import { runGraph } from '../../testing/run-kernel.js';
 import { GraphBuilder, Rng } from '../../zoo/index.js';
 import { createOnednnBackend, translateSegment } from './index.js';
 import { loadOnednnAddon } from './native.js';
-import { segmentOf } from './segment-testing.js';
+import { assertWithinSteps, segmentOf } from './segment-testing.js';
 import type { EngineOp } from './spec.js';
 
 const load = loadOnednnAddon();
@@ -114,19 +114,6 @@ async function runOnednn(g: Graph, x: TensorData, level: 'basic' | 'all'): Promi
   }
 }
 
-/** Asserts |a − r| ≤ step everywhere and at least `frac` of the elements equal. */
-function within(a: TensorData, r: TensorData, step: number, frac: number, what: string): void {
-  assert.deepEqual(a.dims, r.dims, `${what} dims`);
-  let exact = 0; let worst = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const d = Math.abs(Number(a.data[i]) - Number(r.data[i]));
-    worst = Math.max(worst, d);
-    if (d === 0) exact++;
-  }
-  assert.ok(worst <= step * (1 + 1e-5), `${what}: max |diff| ${worst} > ${step}`);
-  assert.ok(exact >= frac * a.data.length, `${what}: only ${exact}/${a.data.length} exact`);
-}
-
 for (const c of CASES) {
   test(`onednn int8 residual fold: ${c.name}`, { skip }, async () => {
     const rng = new Rng(29);
@@ -153,8 +140,8 @@ for (const c of CASES) {
       const r = ref.get(o.name);
       assert.ok(k >= 0 && r && isTensorValue(r));
       assert.equal(got[k]!.type, r.type, `${o.name} dtype`);
-      within(got[k]!, r, o.step, 0.97, `${o.name} vs js`);
-      within(got[k]!, unfused[k]!, o.step, 0.97, `${o.name} vs the unfused engine`);
+      assertWithinSteps(got[k]!, r, o.step, 0.97, `${o.name} vs js`);
+      assertWithinSteps(got[k]!, unfused[k]!, o.step, 0.97, `${o.name} vs the unfused engine`);
     }
   });
 }

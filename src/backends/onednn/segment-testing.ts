@@ -104,3 +104,19 @@ export async function assertCaseMatchesJs(c: SegmentCase, opsets: Record<string,
     await backend.dispose?.();
   }
 }
+
+/**
+ * Asserts |a − r| ≤ step everywhere (quantized outputs: `step` 1; float outputs: the output
+ * scale) and at least `frac` of the elements equal (0: no exactness requirement).
+ */
+export function assertWithinSteps(a: TensorData, r: TensorData, step: number, frac: number, what: string): void {
+  assert.deepEqual(a.dims, r.dims, `${what} dims`);
+  let exact = 0; let worst = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(Number(a.data[i]) - Number(r.data[i]));
+    worst = Math.max(worst, d);
+    if (d === 0) exact++;
+  }
+  assert.ok(worst <= step * (1 + 1e-5), `${what}: max |diff| ${worst} > ${step}`);
+  assert.ok(exact >= frac * a.data.length, `${what}: only ${exact}/${a.data.length} exact`);
+}
