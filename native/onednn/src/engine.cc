@@ -1,6 +1,7 @@
 // Engine: execution (serialized per engine, OpenMP thread count per run), lifetime, and the
 // build entry point; plus the builder's buffer assignment.
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <exception>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "builder.h"
 
@@ -109,9 +111,55 @@ class Executors {
     }
   }
 };
+// CPUs this process may run on (its affinity mask when the addon loads) and whether team threads
+// get pinned to them (see pinTeam).
+std::vector<int> g_cpus;
+bool g_pin = false;
+
+// Pins the calling master (an executor thread) and its OpenMP team threads to distinct allowed
+// CPUs for teams of more than one thread: team thread k to the k-th CPU (cyclic), the master to
+// the first; a master that then runs a one-thread team is unpinned again. libgomp reuses the same
+// pool threads for every later parallel region of this master, so this runs only when the team
+// size changes. Why: a team thread that fell asleep between two primitives is woken by the master,
+// and Linux's wake-affine placement then often puts it on the master's CPU, so both halves of every
+// primitive share one core (int8 ResNet-50 at 2 threads ran at 10-15 ms instead of 6-7 here; see
+// DEFAULT_GOMP_SPINCOUNT in native.ts). Unlike OMP_PROC_BIND, which binds the process's initial
+// thread and so every thread it creates later, this leaves the JavaScript thread and other
+// libraries' pools unpinned. Off when OMP_PROC_BIND or OMP_PLACES is set (libgomp then binds as
+// asked) or OPTIFLOW_ONEDNN_PIN=0. A failing sched_setaffinity leaves the thread as it was.
+void pinCurrent(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0) CPU_SET(cpu, &set);
+  else
+    for (int c : g_cpus) CPU_SET(c, &set);
+  sched_setaffinity(0, sizeof set, &set);  // 0: the calling thread
+}
+
+void pinTeam(int n) {
+  thread_local int pinned = 1;
+  if (!g_pin || n == pinned) return;
+  if (n <= 1) {
+    pinCurrent(-1);
+  } else {
+#pragma omp parallel num_threads(n)
+    pinCurrent(g_cpus[static_cast<size_t>(omp_get_thread_num()) % g_cpus.size()]);
+  }
+  pinned = n;
+}
 }  // namespace
 
-void initThreads() { g_defaultThreads = omp_get_max_threads(); }
+void initThreads() {
+  g_defaultThreads = omp_get_max_threads();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) g_cpus.push_back(c);
+  const char *pin = std::getenv("OPTIFLOW_ONEDNN_PIN");
+  const bool userBinds = std::getenv("OMP_PROC_BIND") != nullptr || std::getenv("OMP_PLACES") != nullptr;
+  g_pin = g_cpus.size() > 1 && !userBinds && !(pin != nullptr && std::strcmp(pin, "0") == 0);
+}
 int defaultThreads() { return g_defaultThreads; }
 
 // Gives internal slots physical buffers: slots whose step intervals [first use, last use] do not
@@ -199,6 +247,7 @@ void Engine::execute(const std::vector<void *> &inputs, const std::vector<void *
   std::lock_guard<std::mutex> lk(mu_);
   Executors::get().run([&] {
     omp_set_num_threads(threads_);
+    pinTeam(threads_);
     for (EdgeMem &m : edges_) m.mem.set_data_handle(m.output ? outputs[m.index] : inputs[m.index]);
     dnnl::stream s(eng_);
     for (Step &st : steps_) {
