@@ -60,6 +60,9 @@ let cached: AddonLoad | undefined;
  * up to the wall time), because oneDNN splits each primitive statically and waits for the
  * descheduled half; no spin count fixes that. Where the cores are dedicated, GOMP_SPINCOUNT=300000
  * (or OMP_WAIT_POLICY=active) set by the user is faster for BERT-like models with many small primitives.
+ * That table predates team pinning (engine.cc `pinTeam`): unpinned, a team thread woken from sleep
+ * often ran on its master's core, which made every wake-up cost a whole primitive half (int8
+ * ResNet-50 at 2 threads: 16.8-18.0 ms unpinned, 7.5-8.2 pinned, 7.0-8.4 with OMP_WAIT_POLICY=active).
  */
 export const DEFAULT_GOMP_SPINCOUNT = '1000';
 
