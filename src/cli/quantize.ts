@@ -129,6 +129,7 @@ export function registerQuantize(program: Command): void {
     .option('--activation-type <t>', 'static mode: uint8 or int8')
     .option('--method <m>', 'static mode: minmax, entropy or percentile')
     .option('--percentile <p>', 'percentile method: the percentile kept (e.g. 99.999)')
+    .option('--no-skip-zeros', 'entropy method: keep exact zeros in the histograms (by default they are left out, so ReLU outputs are not clipped hard)')
     .option('--calibration <dir>', 'static mode: folder of representative inputs (.npy/.pb tensors or .png images)')
     .option('--resize <h,w>', 'calibration images: resize to H,W (bilinear; default the input size)')
     .option('--scale <s>', 'calibration images: multiply 0..255 pixels by S first (e.g. 0.00392157 for 0..1)')
@@ -142,7 +143,7 @@ export function registerQuantize(program: Command): void {
     .option('--all-layers', 'with --eval: rank every quantized layer and list all layers in graph order')
     .option('--json', 'print the summary as JSON')
     .action(async (model: string, o: { output: string; mode: string; exclude?: string; opTypes?: string; keepFp32?: string; activationType?: string;
-      method?: string; percentile?: string; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean; layers?: string; allLayers?: boolean;
+      method?: string; percentile?: string; skipZeros?: boolean; calibration?: string; calibrationCache?: string; eval?: string | true; json?: boolean; layers?: string; allLayers?: boolean;
       resize?: string; scale?: string; mean?: string; std?: string; layout?: string; channelOrder?: string }) => {
       if (!QUANT_MODES.includes(o.mode as QuantMode)) throw new OptiflowError('invalid_argument', `--mode must be one of ${QUANT_MODES.join(', ')}, got '${o.mode}'`);
       if (o.activationType !== undefined && o.activationType !== 'uint8' && o.activationType !== 'int8') throw new OptiflowError('invalid_argument', `--activation-type must be uint8 or int8, got '${o.activationType}'`);
@@ -153,6 +154,7 @@ export function registerQuantize(program: Command): void {
       const s = await quantizeModel(model, {
         output: o.output, mode: o.mode as QuantMode, exclude: list(o.exclude), opTypes: list(o.opTypes), keepFp32: list(o.keepFp32),
         activationType: o.activationType as 'uint8' | 'int8' | undefined, method: o.method as CalibrationMethod | undefined, percentile,
+        ...(o.skipZeros === false ? { skipZeros: false } : {}),
         calibrationDir: o.calibration, calibrationCache: o.calibrationCache, eval: o.eval, evalLayers: top > 0, progress: process.stderr.isTTY,
         preprocess: preprocessOptions(o),
       });

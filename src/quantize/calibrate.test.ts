@@ -55,3 +55,28 @@ test('calibration errors: no examples, and feeds of the wrong shape name the inp
   const bad = { x: { type: 'float32' as const, dims: [3, 2], data: new Float32Array(6) } };
   await assert.rejects(collectStatistics(model(), ['m'], [bad]), /input x.*expected \[2,3\].*got \[3,2\]/);
 });
+
+test('entropy calibration leaves the exact zeros of a ReLU output out by default (skipZeros: false keeps them and clips)', async () => {
+  // x [1, 4096] → Relu → r, 25 examples. The first holds one value per histogram bin,
+  // (k + 0.5) / 2048 for k < 2048, and 2048 negatives; the other 24 only negatives: r has 100,352
+  // exact zeros and 2,048 values uniform over the 2048 bins (uint8: 256 levels).
+  // Zeros left out: every candidate below 2048 bins folds outliers into its last bin (KL > 0), the
+  // whole range has P = Q (KL 0), so the threshold is the maximum, 4095/4096.
+  // Zeros kept (p0 = 0.98): every candidate from 512 bins up merges the zero spike with bin 1
+  // (KL ≈ p0·ln 2 ≈ 0.68), while clipping below 512 bins folds only 1.5% of the values
+  // (KL ≈ 0.015·ln(0.015·100k) ≈ 0.11): the threshold stays below a quarter of the maximum.
+  const b = new GraphBuilder('relu', { '': 13 });
+  const x = b.input('x', 'float32', [1, 4096]);
+  b.output(b.op('Relu', [x], {}, { output: 'r' }), 'float32', [1, 4096]);
+  const bytes = exportOnnx(b.build());
+  const feed = (data: Float32Array): Record<string, TensorData> => ({ x: { type: 'float32', dims: [1, 4096], data } });
+  const first = Float32Array.from({ length: 4096 }, (_, i) => (i % 2 ? -1 - i : ((i >> 1) + 0.5) / 2048));
+  const examples = [feed(first), ...Array.from({ length: 24 }, () => feed(new Float32Array(4096).fill(-1)))];
+  const max = 4095 / 4096;
+  assert.deepEqual((await calibrate(bytes, ['r'], examples, undefined, { method: 'entropy' })).get('r'), { min: 0, max });
+  const kept = (await calibrate(bytes, ['r'], examples, undefined, { method: 'entropy', skipZeros: false })).get('r')!;
+  assert.equal(kept.min, 0);
+  assert.ok(kept.max > 0 && kept.max < max / 4, `zeros kept: max ${kept.max}`);
+  // minmax ignores the option.
+  assert.deepEqual((await calibrate(bytes, ['r'], examples, undefined, { method: 'minmax' })).get('r'), { min: 0, max });
+});

@@ -27,6 +27,8 @@ export interface CalibrateOptions {
   /** Activation type the ranges are for (default uint8): `entropy` compares against 256 levels for
    * a non-negative tensor quantized to uint8, 128 otherwise (int8 magnitudes). */
   activationType?: 'uint8' | 'int8';
+  /** `entropy`: leave exact zeros out of each histogram (see `entropyThreshold`; default true). */
+  skipZeros?: boolean;
 }
 
 /**
@@ -118,8 +120,8 @@ export async function calibrate(modelBytes: Uint8Array, tensors: readonly string
   for (const [t, c] of stats) {
     if (c.total === 0) continue;
     const levels = (o.activationType ?? 'uint8') === 'uint8' && c.min >= 0 ? 256 : 128;
-    ranges.set(t, computeRange(c, o.method ?? 'minmax', o.percentile, levels));
+    ranges.set(t, computeRange(c, o.method ?? 'minmax', o.percentile, levels, o.skipZeros ?? true));
   }
-  if (cache) writeCalibrationCache(cache, ranges, o.method ?? 'minmax');
+  if (cache) writeCalibrationCache(cache, ranges, `${o.method ?? 'minmax'}${o.method === 'entropy' && o.skipZeros === false ? ' (zeros kept)' : ''}`);
   return ranges;
 }

@@ -110,6 +110,11 @@ test('unknown mode is an OptiflowError', async () => {
   await assert.rejects(quantize(tiny(), { mode: 'int4' as 'dynamic' }), (e: unknown) => e instanceof OptiflowError && e.code === 'invalid_argument');
 });
 
+test('skipZeros with a method other than entropy is an invalid_argument error naming the method', async () => {
+  await assert.rejects(quantize(tiny(), { mode: 'static', method: 'minmax', skipZeros: true }),
+    (e: unknown) => e instanceof OptiflowError && e.code === 'invalid_argument' && /entropy method only.*'minmax'/.test(e.message));
+});
+
 test('Gemm (transB, alpha, beta, C) dynamic: close to onnxruntime on the float model', async () => {
   const b = new GraphBuilder('g', { '': 13 });
   b.input('x', 'float32', [3, 4]);

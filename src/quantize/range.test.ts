@@ -72,6 +72,30 @@ test('entropy: hand-computed KL per candidate picks the minimum', () => {
   assert.ok(Math.abs(klDivergence([3, 2, 2], [3, 1.5, 1.5]) - kl3) < 1e-12);
 });
 
+test('entropy skipZeros: a spike of exact zeros no longer clips a ReLU-like tensor', () => {
+  // 100 exact zeros plus one value in each of 8 bins: x = 0.5, 1.5, …, 7.5, so the width is
+  // max|x| / 8 = 0.9375 and value k+0.5 lands in bin k. 2 levels.
+  const c = new RangeCollector(8);
+  c.add(new Float32Array(100));
+  c.add(Float32Array.from({ length: 8 }, (_, k) => k + 0.5));
+  assert.equal(c.zeros, 100);
+  assert.equal(c.width, 0.9375);
+  assert.deepEqual([...c.counts], [101, 1, 1, 1, 1, 1, 1, 1]);
+  // Zeros kept, P over 108 values (Q normalized by its own sum):
+  //  i=2: P=[101, 1+6], Q=[101, 1] → 0.935·ln(0.935/0.990) + 0.0648·ln(0.0648/0.0098) ≈ 0.069
+  //  i=3: P=[101, 1, 1+5], Q=[101, 1, 1] (last group [1, 2]: 2 over 2 bins) → ≈ 0.052, the minimum
+  //  i=4: groups [0, 1] → 51 each: the zero spike shares its bin group, 0.935·ln(0.935/0.490) alone ≈ 0.60;
+  //  every i ≥ 4 merges bin 0 with bin 1 and pays about as much (i=8: ≈ 1.18).
+  assert.equal(entropyThreshold(c, 2), 3 * 0.9375);
+  // Zeros left out, the histogram is [1, 1, 1, 1, 1, 1, 1, 1]: every i < 8 folds outliers into its
+  // last bin (P there > 1 = Q there, KL > 0); i=8 has P = Q uniform, KL 0 → the whole range.
+  assert.equal(entropyThreshold(c, 2, true), 8 * 0.9375);
+  // The collector itself keeps the zeros (minmax and percentile see them).
+  assert.deepEqual([...c.counts], [101, 1, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(computeRange(c, 'entropy', 99.999, 2, true), { min: 0, max: 7.5 });
+  assert.deepEqual(computeRange(c, 'entropy', 99.999, 2), { min: 0, max: 3 * 0.9375 });
+});
+
 test('KL divergence: 0 for equal distributions, positive otherwise', () => {
   assert.equal(klDivergence([1, 2, 3], [2, 4, 6]), 0);
   assert.ok(klDivergence([1, 0, 3], [1, 1, 1]) > 0);

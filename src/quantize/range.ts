@@ -32,6 +32,8 @@ export class RangeCollector {
   width = 0;
   /** Counts per bin; bin k holds |x| in `[k·width, (k+1)·width)` (the top bin also its upper edge). */
   readonly counts: Float64Array;
+  /** How many of the values were exactly 0 (counted in bin 0 too); see {@link entropyThreshold}'s `skipZeros`. */
+  zeros = 0;
   /** @throws OptiflowError `invalid_argument` for an odd or too small bin count. */
   constructor(readonly bins = DEFAULT_BINS) {
     if (!Number.isInteger(bins) || bins < 2 || bins % 2 !== 0) throw new OptiflowError('invalid_argument', `histogram bins must be an even integer ≥ 2, got ${bins}`);
@@ -40,16 +42,17 @@ export class RangeCollector {
 
   /** Adds values (NaN ignored). */
   add(values: ArrayLike<number>): void {
-    let mn = this.min; let mx = this.max; let amax = 0;
+    let mn = this.min; let mx = this.max; let amax = 0; let zeros = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (Number.isNaN(v)) continue;
+      if (v === 0) zeros++;
       if (v < mn) mn = v;
       if (v > mx) mx = v;
       const a = Math.abs(v);
       if (a > amax) amax = a;
     }
-    this.min = mn; this.max = mx;
+    this.min = mn; this.max = mx; this.zeros += zeros;
     if (this.width === 0 && amax > 0 && Number.isFinite(amax)) this.width = amax / this.bins;
     if (this.width > 0) while (amax > this.width * this.bins && Number.isFinite(amax)) this.widen();
     const w = this.width; const n = this.bins;
@@ -129,11 +132,22 @@ export function klDivergence(pIn: ArrayLike<number>, qIn: ArrayLike<number>): nu
  * The `i` minimizing KL(P‖Q) (the first on ties) gives the threshold `i · width`; a candidate whose
  * last bin is empty while outliers were folded into it has KL = ∞ (Q is 0 where P is not).
  * When no candidate is finite the threshold is the whole histogram.
+ *
+ * `skipZeros` leaves the exact zeros out of the histogram (NVIDIA pytorch-quantization's
+ * `skip_zeros`). A ReLU output is often half zeros: that spike in bin 0 is merged with bin 1 in
+ * every candidate of `2·levels` bins or more, at a KL cost of about p₀·ln 2, which outweighs the
+ * cost of clipping a thin tail; the search then keeps a candidate below `2·levels` bins, a
+ * threshold under `2·levels/bins` of the maximum (1/4 with 256 levels and 2048 bins), unless a
+ * large share of the values lies beyond it. Zero is exactly representable at any threshold, so
+ * leaving the zeros out changes nothing else.
  * @param levels quantized levels (128 for int8 magnitudes)
+ * @param skipZeros leave exact zeros out of the histogram (default false: TensorRT's algorithm as published)
  */
-export function entropyThreshold(c: RangeCollector, levels = DEFAULT_QUANT_LEVELS): number {
+export function entropyThreshold(c: RangeCollector, levels = DEFAULT_QUANT_LEVELS, skipZeros = false): number {
   if (c.width === 0) return 0;
-  const n = c.bins; const h = c.counts;
+  const n = c.bins;
+  const h = skipZeros && c.zeros > 0 ? Float64Array.from(c.counts) : c.counts;
+  if (h !== c.counts) h[0] = Math.max(0, h[0]! - c.zeros);
   if (levels >= n) return n * c.width;
   let best = n; let bestKl = Infinity;
   const suffix = new Float64Array(n + 1);
@@ -161,12 +175,13 @@ export function entropyThreshold(c: RangeCollector, levels = DEFAULT_QUANT_LEVEL
  * @param percentile for `percentile` (default 99.999)
  * @param levels for `entropy`: the quantized magnitudes (default 128; use 256 for a non-negative
  *   tensor quantized to uint8, whose whole range maps to 256 levels)
+ * @param skipZeros for `entropy`: leave exact zeros out of the histogram (see {@link entropyThreshold})
  * @throws OptiflowError `invalid_argument` when nothing was collected or the percentile is bad.
  */
 export function computeRange(c: RangeCollector, method: 'minmax' | 'entropy' | 'percentile', percentile = 99.999,
-  levels = DEFAULT_QUANT_LEVELS): Range {
+  levels = DEFAULT_QUANT_LEVELS, skipZeros = false): Range {
   const mm = minmaxRange(c);
   if (method === 'minmax' || c.width === 0) return mm;
-  const t = method === 'entropy' ? entropyThreshold(c, levels) : percentileThreshold(c, percentile);
+  const t = method === 'entropy' ? entropyThreshold(c, levels, skipZeros) : percentileThreshold(c, percentile);
   return clipTo(c, t);
 }

@@ -23,9 +23,10 @@ import { foldConstantReshapes } from './weights.js';
  * no calibration run).
  * @param g a graph with shapes inferred (as loaded by the runtime); re-inferred here when needed
  * @param modelBytes the float model's bytes (calibration runs it through the ordinary runtime)
- * @param o `calibration` examples and/or `calibrationCache`, `method`, `percentile`, `exclude`,
- *   `opTypes`, `progress`
- * @throws OptiflowError `invalid_argument` without calibration data (and no usable cache), for a
+ * @param o `calibration` examples and/or `calibrationCache`, `method`, `percentile`, `skipZeros`,
+ *   `exclude`, `opTypes`, `progress`
+ * @throws OptiflowError `invalid_argument` without calibration data (and no usable cache), for
+ *   `skipZeros` with a method other than `entropy`, for a
  *   malformed cache or an unknown op type in `opTypes`; the session's `dtype_mismatch` /
  *   `shape_mismatch` for calibration feeds that do not fit the model.
  */
@@ -35,6 +36,7 @@ export async function quantizeStatic(g: Graph, modelBytes: Uint8Array, o: Quanti
   if (unknown.length) {
     throw new OptiflowError('invalid_argument', `op types not quantizable in static mode: ${unknown.join(', ')} (supported: ${DEFAULT_STATIC_OP_TYPES.join(', ')})`);
   }
+  if (o.skipZeros === true && (o.method ?? 'minmax') !== 'entropy') throw new OptiflowError('invalid_argument', `skipZeros applies to the entropy method only, got method '${o.method ?? 'minmax'}'`);
   foldConstantReshapes(g);
   if (g.nodes.some((n) => n.outputs.some((t) => t !== '' && !g.valueInfo.get(t)?.dtype))) inferGraph(g, checkOps(g, REGISTRY));
   const plan = planQdq(g, opTypes, o.exclude ?? []);
@@ -42,7 +44,7 @@ export async function quantizeStatic(g: Graph, modelBytes: Uint8Array, o: Quanti
   if (plan.nodes.length === 0) return report;
   const ranges = await calibrate(modelBytes, plan.tensors, o.calibration, o.calibrationCache, {
     method: o.method ?? 'minmax', ...(o.percentile !== undefined ? { percentile: o.percentile } : {}), progress: o.progress ?? false,
-    activationType: o.activationType ?? 'uint8',
+    activationType: o.activationType ?? 'uint8', skipZeros: o.skipZeros ?? true,
   });
   report.quantized = insertQdq(g, plan, ranges, o.activationType ?? 'uint8');
   const done = new Set(report.quantized.map((e) => e.node));

@@ -23,6 +23,13 @@ export interface QuantizeOptions {
   method?: CalibrationMethod;
   /** `percentile` method: the percentile kept, e.g. 99.999 (default 99.999). */
   percentile?: number;
+  /** `entropy` method: leave exact zeros out of the histograms (default true; false runs the KL
+   * search over the raw histogram, as TensorRT's paper describes it). A ReLU output is often half
+   * zeros, and that spike otherwise clips it to at most a quarter of its observed maximum: on the
+   * built-in MobileNet v1, output SNR 5.6 dB (top-1 = float on 0 of 8 inputs) instead of 18.1 dB
+   * (8 of 8). NVIDIA's pytorch-quantization handles the same spike (`skip_zeros`, and its entropy
+   * search overwrites the zero bin's count). Only with `method: 'entropy'`. */
+  skipZeros?: boolean;
   /** Static mode: representative inputs, one feed record per example. */
   calibration?: readonly Record<string, TensorData>[];
   /** Static mode: file of saved ranges; read when it exists, written after calibrating otherwise. */
