@@ -44,7 +44,7 @@ export async function quantizeStatic(g: Graph, modelBytes: Uint8Array, o: Quanti
   if (plan.nodes.length === 0) return report;
   const ranges = await calibrate(modelBytes, plan.tensors, o.calibration, o.calibrationCache, {
     method: o.method ?? 'minmax', ...(o.percentile !== undefined ? { percentile: o.percentile } : {}), progress: o.progress ?? false,
-    activationType: o.activationType ?? 'uint8', skipZeros: o.skipZeros ?? true,
+    activationType: o.activationType ?? 'uint8', ...(o.skipZeros !== undefined ? { skipZeros: o.skipZeros } : {}),
   });
   report.quantized = insertQdq(g, plan, ranges, o.activationType ?? 'uint8');
   const done = new Set(report.quantized.map((e) => e.node));
