@@ -12,21 +12,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { argmax, loadOptiflow } from './quantize-common.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
   digits: { type: 'string', default: '9500' }, models: { type: 'string', default: 'mobilenet_v1,resnet50' },
   dist: { type: 'string', default: join(root, 'dist') },
 } });
-const load = (p) => import(pathToFileURL(join(resolve(args.dist), p)).href);
-const { InferenceSession, Tensor } = await load('index.js');
-const { quantize } = await load('quantize/index.js');
-const { ZOO } = await load('zoo/index.js');
-const { exportOnnx } = await load('exporters/onnx/export.js');
-const { sharedTestdata } = await load('testing/paths.js');
+const { InferenceSession, Tensor, quantize, ZOO, exportOnnx, sharedTestdata } = await loadOptiflow(args.dist);
 
 const METHODS = [
   ['minmax', { method: 'minmax' }],
@@ -34,7 +30,6 @@ const METHODS = [
   ['entropy (default)', { method: 'entropy' }],
   ['percentile 99.999', { method: 'percentile' }],
 ];
-const argmax = (v) => { let k = 0; for (let i = 1; i < v.length; i++) if (v[i] > v[k]) k = i; return k; };
 const first = async (s, feeds) => Float32Array.from(Object.values(await s.run(feeds))[0].data);
 
 /** Runs `examples` through float and each quantized model; `label(i)` optional. */

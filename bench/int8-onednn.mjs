@@ -12,22 +12,17 @@
  * run's cores.
  */
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { argmax, loadOptiflow, median } from './quantize-common.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
   models: { type: 'string', default: 'mobilenet_v1,resnet50' }, iterations: { type: 'string', default: '15' },
   eval: { type: 'string', default: '8' }, threads: { type: 'string', default: '1' }, gap: { type: 'string' }, dist: { type: 'string', default: join(root, 'dist') },
 } });
-const load = (p) => import(pathToFileURL(join(resolve(args.dist), p)).href);
-const { InferenceSession } = await load('index.js');
-const { quantize } = await load('quantize/index.js');
-const { ZOO } = await load('zoo/index.js');
-const { exportOnnx } = await load('exporters/onnx/export.js');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-const argmax = (d) => { let k = 0; for (let i = 1; i < d.length; i++) if (d[i] > d[k]) k = i; return k; };
+const { InferenceSession, quantize, ZOO, exportOnnx } = await loadOptiflow(args.dist);
 const ortFeeds = (feeds) => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, [...t.dims])]));
 const threads = Number(args.threads);
 const gapMs = Number(args.gap ?? (threads > 1 ? 30 : 0));

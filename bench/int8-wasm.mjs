@@ -9,20 +9,16 @@
  * Usage: node bench/int8-wasm.mjs [--models mobilenet_v1,resnet50] [--iterations 9] [--dist DIR] [--profile]
  */
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadOptiflow, median } from './quantize-common.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
   models: { type: 'string', default: 'mobilenet_v1,resnet50' }, iterations: { type: 'string', default: '9' },
   dist: { type: 'string', default: join(root, 'dist') }, profile: { type: 'boolean', default: false },
 } });
-const load = (p) => import(pathToFileURL(join(resolve(args.dist), p)).href);
-const { InferenceSession } = await load('index.js');
-const { quantize } = await load('quantize/index.js');
-const { ZOO } = await load('zoo/index.js');
-const { exportOnnx } = await load('exporters/onnx/export.js');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const { InferenceSession, quantize, ZOO, exportOnnx } = await loadOptiflow(args.dist);
 
 for (const model of args.models.split(',')) {
   const zoo = ZOO[model];
