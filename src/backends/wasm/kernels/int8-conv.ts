@@ -5,7 +5,7 @@
  * (`int8_dw_pad`) then im2col'ed straight into packed B (`int8_im2col_padded`), or X_g read directly for 1×1 stride-1 unpadded kernels. The
  * int32 bias and the per-output-channel multiplier are the epilogue's row tables. Depthwise
  * convolutions (one channel per group) run direct kernels: 3×3 with dilation 1 and stride 1 or 2
- * on `int8_dw3_*` (row-pair planes, two taps per `dot_i16x8_s`), others on `int8_dw_*`.
+ * on `int8_dw3` (row-pair planes, two taps per `dot_i16x8_s`), others on `int8_dw_*`.
  * Source: ONNX operator spec (QLinearConv, ConvInteger).
  * @module
  */
@@ -82,7 +82,7 @@ function paddedPlane(geo: { strides: number[]; dilations: number[]; pads: number
 }
 
 /**
- * Rows (even) and columns of the row-pair int16 planes of `int8_dw3_pad` / `int8_dw3_conv` (3×3,
+ * Rows (even) and columns of the row-pair int16 planes of `int8_dw3` (3×3,
  * dilation 1, stride s in both dims): the input at its pads, and every column and pair-row the
  * kernel reads for whole 8-column groups and output row pairs.
  */
@@ -144,8 +144,8 @@ function runConv(rt: WasmRuntime, node: Node, attrs: ConvAttrs, st: ConvState | 
         const pad = s.alloc(c * hp * wp * 2 + 256);
         new Uint8Array(rt.memory.buffer, pad + c * hp * wp * 2, 256).fill(0);
         for (let b = 0; b < nb; b++) {
-          rt.parallelFor('int8_dw3_pad', [xp + b * c * h * wd, h, wd, hp, wp, geo.pads[0]!, geo.pads[1]!, signed, zx, pad], c, c * hp * wp);
-          rt.parallelFor('int8_dw3_conv', [pad, hp, wp, wts, sh, oh, ow, biasP, scaleP, zy, outType === 'int8' ? 1 : 0, y + b * m * n], c, c * n * 9);
+          rt.parallelFor('int8_dw3', [xp + b * c * h * wd, h, wd, hp, wp, geo.pads[0]!, geo.pads[1]!, signed, zx, pad,
+            wts, sh, oh, ow, biasP, scaleP, zy, outType === 'int8' ? 1 : 0, y + b * m * n], c, c * (hp * wp + n * 9));
         }
         return out.tensor;
       }
