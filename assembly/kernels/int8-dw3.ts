@@ -30,28 +30,26 @@ import { requant4, storePart8 } from './int8-requant';
   const zero = i16x8.splat(0);
   const prow = <usize>wp << 2;
   const q0 = pt >> 1; const q1 = (pt + h + 1) >> 1;
-  {
-    memory.fill(out, 0, plane);
-    for (let q = q0; q < q1; q++) {
-      const iy0 = 2 * q - pt; const iy1 = iy0 + 1;
-      const ok0 = iy0 >= 0 && iy0 < h; const ok1 = iy1 >= 0 && iy1 < h;
-      const r0 = src + <usize>iy0 * <usize>w; const r1 = src + <usize>iy1 * <usize>w;
-      const line = out + <usize>q * prow;
-      const o = line + (<usize>pl << 2);
-      let ix = 0;
-      for (; ix + 8 <= w; ix += 8) {
-        let v0 = zero; let v1 = zero;
-        if (ok0) { const b = v128.load64_zero(r0 + <usize>ix); v0 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(b) : i16x8.extend_low_i8x16_u(b), z); }
-        if (ok1) { const b = v128.load64_zero(r1 + <usize>ix); v1 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(b) : i16x8.extend_low_i8x16_u(b), z); }
-        const p = o + (<usize>ix << 2);
-        v128.store(p, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
-        v128.store(p, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-      }
-      for (; ix < w; ix++) {
-        const p = o + (<usize>ix << 2);
-        if (ok0) store<i16>(p, <i16>((signed ? <i32>load<i8>(r0 + <usize>ix) : <i32>load<u8>(r0 + <usize>ix)) - zp));
-        if (ok1) store<i16>(p, <i16>((signed ? <i32>load<i8>(r1 + <usize>ix) : <i32>load<u8>(r1 + <usize>ix)) - zp), 2);
-      }
+  memory.fill(out, 0, plane);
+  for (let q = q0; q < q1; q++) {
+    const iy0 = 2 * q - pt; const iy1 = iy0 + 1;
+    const ok0 = iy0 >= 0 && iy0 < h; const ok1 = iy1 >= 0 && iy1 < h;
+    const r0 = src + <usize>iy0 * <usize>w; const r1 = src + <usize>iy1 * <usize>w;
+    const line = out + <usize>q * prow;
+    const o = line + (<usize>pl << 2);
+    let ix = 0;
+    for (; ix + 8 <= w; ix += 8) {
+      let v0 = zero; let v1 = zero;
+      if (ok0) { const b = v128.load64_zero(r0 + <usize>ix); v0 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(b) : i16x8.extend_low_i8x16_u(b), z); }
+      if (ok1) { const b = v128.load64_zero(r1 + <usize>ix); v1 = i16x8.sub(signed ? i16x8.extend_low_i8x16_s(b) : i16x8.extend_low_i8x16_u(b), z); }
+      const p = o + (<usize>ix << 2);
+      v128.store(p, v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(p, v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    }
+    for (; ix < w; ix++) {
+      const p = o + (<usize>ix << 2);
+      if (ok0) store<i16>(p, <i16>((signed ? <i32>load<i8>(r0 + <usize>ix) : <i32>load<u8>(r0 + <usize>ix)) - zp));
+      if (ok1) store<i16>(p, <i16>((signed ? <i32>load<i8>(r1 + <usize>ix) : <i32>load<u8>(r1 + <usize>ix)) - zp), 2);
     }
   }
 }
@@ -107,79 +105,77 @@ export function int8_dw3(x: usize, h: i32, w: i32, hp: i32, wp: i32, pt: i32, pl
   const prow = <usize>wp << 2;
   const s2 = s == 2;
   const vz = f64x2.splat(zy);
-  {
-    const wc = wts + <usize>c * 18;
-    const b0 = bias ? i32x4.splat(load<i32>(bias + (<usize>c << 2))) : i32x4.splat(0);
-    const sc = v128.load64_splat(scale + (<usize>c << 3));
-    const w00 = <i32>load<i16>(wc); const w01 = <i32>load<i16>(wc, 2); const w02 = <i32>load<i16>(wc, 4);
-    const w10 = <i32>load<i16>(wc, 6); const w11 = <i32>load<i16>(wc, 8); const w12 = <i32>load<i16>(wc, 10);
-    const w20 = <i32>load<i16>(wc, 12); const w21 = <i32>load<i16>(wc, 14); const w22 = <i32>load<i16>(wc, 16);
-    // Top pair (rows 0, 1 of the kernel) and bottom (row 2, 0) for the first output row; for the
-    // second row at stride 1 the pairs shift by one row: (0, row 0) and (row 1, row 2).
-    const ta0 = pair(w00, w10); const ta1 = pair(w01, w11); const ta2 = pair(w02, w12);
-    const tb0 = pair(w20, 0); const tb1 = pair(w21, 0); const tb2 = pair(w22, 0);
-    const tc0 = pair(0, w00); const tc1 = pair(0, w01); const tc2 = pair(0, w02);
-    const td0 = pair(w10, w20); const td1 = pair(w11, w21); const td2 = pair(w12, w22);
-    const out = y + <usize>c * <usize>oh * <usize>ow;
-    for (let oy = 0; oy < oh; oy += 2) {
-      const ra = src + <usize>(s2 ? oy : oy >> 1) * prow;
-      const rb = ra + prow;
-      const rc = rb + prow;
-      const o0 = out + <usize>oy * <usize>ow;
-      const two = oy + 1 < oh;
-      for (let ox0 = 0; ox0 < ow; ox0 += 8) {
-        // A last group that would be partial restarts at ow − 8 instead (recomputing a few columns
-        // with identical results) so that every store is a whole 8 bytes when OW ≥ 8.
-        const ox = ox0 + 8 > ow && ow >= 8 ? ow - 8 : ox0;
-        // p: first output row (columns ox..ox+3 in p0, ox+4..ox+7 in p1), q: second row.
-        let p0 = b0; let p1 = b0; let q0 = b0; let q1 = b0;
-        if (s2) {
-          const o = <usize>ox << 3;
-          let v0 = taps(ra + o); let v1 = taps(rb + o);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta0)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb0)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta0));
-          v0 = taps(ra + o + 4); v1 = taps(rb + o + 4);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta1)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb1)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta1));
-          v0 = taps(ra + o + 8); v1 = taps(rb + o + 8);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta2)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb2)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta2));
-          v0 = taps(ra + o + 32); v1 = taps(rb + o + 32);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta0)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb0)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta0));
-          v0 = taps(ra + o + 36); v1 = taps(rb + o + 36);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta1)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb1)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta1));
-          v0 = taps(ra + o + 40); v1 = taps(rb + o + 40);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta2)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb2)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta2));
-          if (two) {
-            q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o), tb0));
-            q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o + 4), tb1));
-            q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o + 8), tb2));
-            q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 32), tb0));
-            q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 36), tb1));
-            q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 40), tb2));
-          }
-        } else {
-          const pa = ra + (<usize>ox << 2); const pb = rb + (<usize>ox << 2);
-          let v0 = v128.load(pa); let v1 = v128.load(pb);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta0)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb0));
-          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc0)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td0));
-          v0 = v128.load(pa, 4); v1 = v128.load(pb, 4);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta1)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb1));
-          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc1)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td1));
-          v0 = v128.load(pa, 8); v1 = v128.load(pb, 8);
-          p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta2)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb2));
-          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc2)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td2));
-          v0 = v128.load(pa, 16); v1 = v128.load(pb, 16);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta0)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb0));
-          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc0)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td0));
-          v0 = v128.load(pa, 20); v1 = v128.load(pb, 20);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta1)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb1));
-          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc1)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td1));
-          v0 = v128.load(pa, 24); v1 = v128.load(pb, 24);
-          p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta2)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb2));
-          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc2)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td2));
+  const wc = wts + <usize>c * 18;
+  const b0 = bias ? i32x4.splat(load<i32>(bias + (<usize>c << 2))) : i32x4.splat(0);
+  const sc = v128.load64_splat(scale + (<usize>c << 3));
+  const w00 = <i32>load<i16>(wc); const w01 = <i32>load<i16>(wc, 2); const w02 = <i32>load<i16>(wc, 4);
+  const w10 = <i32>load<i16>(wc, 6); const w11 = <i32>load<i16>(wc, 8); const w12 = <i32>load<i16>(wc, 10);
+  const w20 = <i32>load<i16>(wc, 12); const w21 = <i32>load<i16>(wc, 14); const w22 = <i32>load<i16>(wc, 16);
+  // Top pair (rows 0, 1 of the kernel) and bottom (row 2, 0) for the first output row; for the
+  // second row at stride 1 the pairs shift by one row: (0, row 0) and (row 1, row 2).
+  const ta0 = pair(w00, w10); const ta1 = pair(w01, w11); const ta2 = pair(w02, w12);
+  const tb0 = pair(w20, 0); const tb1 = pair(w21, 0); const tb2 = pair(w22, 0);
+  const tc0 = pair(0, w00); const tc1 = pair(0, w01); const tc2 = pair(0, w02);
+  const td0 = pair(w10, w20); const td1 = pair(w11, w21); const td2 = pair(w12, w22);
+  const out = y + <usize>c * <usize>oh * <usize>ow;
+  for (let oy = 0; oy < oh; oy += 2) {
+    const ra = src + <usize>(s2 ? oy : oy >> 1) * prow;
+    const rb = ra + prow;
+    const rc = rb + prow;
+    const o0 = out + <usize>oy * <usize>ow;
+    const two = oy + 1 < oh;
+    for (let ox0 = 0; ox0 < ow; ox0 += 8) {
+      // A last group that would be partial restarts at ow − 8 instead (recomputing a few columns
+      // with identical results) so that every store is a whole 8 bytes when OW ≥ 8.
+      const ox = ox0 + 8 > ow && ow >= 8 ? ow - 8 : ox0;
+      // p: first output row (columns ox..ox+3 in p0, ox+4..ox+7 in p1), q: second row.
+      let p0 = b0; let p1 = b0; let q0 = b0; let q1 = b0;
+      if (s2) {
+        const o = <usize>ox << 3;
+        let v0 = taps(ra + o); let v1 = taps(rb + o);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta0)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb0)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta0));
+        v0 = taps(ra + o + 4); v1 = taps(rb + o + 4);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta1)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb1)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta1));
+        v0 = taps(ra + o + 8); v1 = taps(rb + o + 8);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta2)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb2)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, ta2));
+        v0 = taps(ra + o + 32); v1 = taps(rb + o + 32);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta0)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb0)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta0));
+        v0 = taps(ra + o + 36); v1 = taps(rb + o + 36);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta1)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb1)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta1));
+        v0 = taps(ra + o + 40); v1 = taps(rb + o + 40);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta2)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb2)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, ta2));
+        if (two) {
+          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o), tb0));
+          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o + 4), tb1));
+          q0 = i32x4.add(q0, i32x4.dot_i16x8_s(taps(rc + o + 8), tb2));
+          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 32), tb0));
+          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 36), tb1));
+          q1 = i32x4.add(q1, i32x4.dot_i16x8_s(taps(rc + o + 40), tb2));
         }
-        const n = ow - ox;
-        finish8(o0 + <usize>ox, p0, p1, sc, vz, outSigned, n);
-        if (two) finish8(o0 + <usize>ow + <usize>ox, q0, q1, sc, vz, outSigned, n);
+      } else {
+        const pa = ra + (<usize>ox << 2); const pb = rb + (<usize>ox << 2);
+        let v0 = v128.load(pa); let v1 = v128.load(pb);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta0)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb0));
+        q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc0)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td0));
+        v0 = v128.load(pa, 4); v1 = v128.load(pb, 4);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta1)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb1));
+        q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc1)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td1));
+        v0 = v128.load(pa, 8); v1 = v128.load(pb, 8);
+        p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v0, ta2)); p0 = i32x4.add(p0, i32x4.dot_i16x8_s(v1, tb2));
+        q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v0, tc2)); q0 = i32x4.add(q0, i32x4.dot_i16x8_s(v1, td2));
+        v0 = v128.load(pa, 16); v1 = v128.load(pb, 16);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta0)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb0));
+        q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc0)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td0));
+        v0 = v128.load(pa, 20); v1 = v128.load(pb, 20);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta1)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb1));
+        q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc1)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td1));
+        v0 = v128.load(pa, 24); v1 = v128.load(pb, 24);
+        p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v0, ta2)); p1 = i32x4.add(p1, i32x4.dot_i16x8_s(v1, tb2));
+        q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v0, tc2)); q1 = i32x4.add(q1, i32x4.dot_i16x8_s(v1, td2));
       }
+      const n = ow - ox;
+      finish8(o0 + <usize>ox, p0, p1, sc, vz, outSigned, n);
+      if (two) finish8(o0 + <usize>ow + <usize>ox, q0, q1, sc, vz, outSigned, n);
     }
   }
 }
